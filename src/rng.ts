@@ -1,0 +1,63 @@
+// The only place that makes random values. Everything else takes an `Rng` parameter, so tests can
+// seed it and get the same ids and tokens on every run.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { ulid } from 'ulid';
+import type { Clock } from './clock.ts';
+
+export interface Rng {
+  /** `n` random bytes. */
+  bytes(n: number): Uint8Array;
+}
+
+export const systemRng: Rng = {
+  bytes: (n) => new Uint8Array(randomBytes(n)),
+};
+
+/**
+ * A deterministic generator for tests: SHA-256 in counter mode over a seed. Not for production use,
+ * which is why nothing outside tests constructs it.
+ */
+export class SeededRng implements Rng {
+  readonly #seed: string;
+  #counter = 0;
+
+  constructor(seed: string | number) {
+    this.#seed = String(seed);
+  }
+
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const block = createHash('sha256').update(`${this.#seed}:${this.#counter++}`).digest();
+      const take = Math.min(block.length, n - filled);
+      out.set(block.subarray(0, take), filled);
+      filled += take;
+    }
+    return out;
+  }
+}
+
+/** A uniformly distributed integer in [0, max) without modulo bias. */
+export function randomInt(rng: Rng, max: number): number {
+  if (!Number.isInteger(max) || max <= 0 || max > 2 ** 32) throw new RangeError('max out of range');
+  const limit = Math.floor(2 ** 32 / max) * max;
+  for (;;) {
+    const b = rng.bytes(4);
+    const value = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    if (value < limit) return value % max;
+  }
+}
+
+/** A string of `length` characters drawn uniformly from `alphabet`. */
+export function randomString(rng: Rng, alphabet: string, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(rng, alphabet.length)];
+  return out;
+}
+
+/** A new ULID: time from the clock, randomness from the rng. */
+export function newUlid(clock: Clock, rng: Rng): string {
+  return ulid(clock.now().getTime(), () => rng.bytes(1)[0]! / 256);
+}

@@ -1,0 +1,22 @@
+// Every schema change, in order. One set for every dialect: a migration is a function of the
+// `SqlDialect`, so column types come from `dialect.types` and nothing here branches on the dialect.
+//
+// To add one: create `NNNN_what_it_does.ts` exporting `up(db, dialect)`, append it below, add or
+// change the row types in ../schema.ts. Never edit or reorder a migration that has shipped: a
+// database records the names it has applied, and Gatehouse refuses a database that has applied a
+// name this list does not know (it was migrated by a newer version).
+
+import type { Kysely } from 'kysely';
+import type { SqlDialect } from '../dialect.ts';
+import * as usersAndSessions from './0001_users_and_sessions.ts';
+import * as queue from './0002_queue.ts';
+
+export interface SchemaMigration {
+  readonly name: string;
+  up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void>;
+}
+
+export const migrations: readonly SchemaMigration[] = [
+  { name: '0001_users_and_sessions', up: usersAndSessions.up },
+  { name: '0002_queue', up: queue.up },
+];

@@ -1,0 +1,69 @@
+// Kysely's SQLite dialect, driven by Node's built-in `node:sqlite` (no native build step).
+// Two differences from Kysely's stock driver: statements are adapted to node:sqlite's API, and
+// transactions start with BEGIN IMMEDIATE, so a writer takes the lock up front and waits for it
+// (busy_timeout) instead of failing half-way when another process holds it.
+
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely';
+
+export interface NodeSqliteOptions {
+  /** File path, or `:memory:`. */
+  path: string;
+  /** Milliseconds a writer waits for the lock held by another connection or process. */
+  busyTimeoutMs: number;
+}
+
+function adapt(db: DatabaseSync): SqliteDatabase {
+  return {
+    close: () => db.close(),
+    prepare(sql: string): SqliteStatement {
+      const stmt = db.prepare(sql);
+      const args = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+      return {
+        reader: stmt.columns().length > 0,
+        all: (parameters) => stmt.all(...args(parameters)),
+        run: (parameters) => stmt.run(...args(parameters)),
+        iterate: (parameters) => stmt.iterate(...args(parameters)),
+      };
+    },
+  };
+}
+
+/** Opens the file with the pragmas every Gatehouse connection needs. */
+export function openNodeSqlite(options: NodeSqliteOptions): DatabaseSync {
+  const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs });
+  // WAL: readers never block the writer, and a crash loses nothing committed.
+  db.exec('PRAGMA journal_mode = WAL');
+  // NORMAL is durable against process crashes in WAL mode (only an OS crash can lose the last commit).
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA foreign_keys = ON');
+  db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  return db;
+}
+
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export class NodeSqliteDialect extends SqliteDialect {
+  readonly #database: DatabaseSync;
+
+  constructor(database: DatabaseSync) {
+    super({ database: adapt(database) });
+    this.#database = database;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver({ database: adapt(this.#database) });
+  }
+}

@@ -1,0 +1,38 @@
+// The storage contract the rest of Gatehouse sees. One unit of work per request or job:
+//
+//   const user = await storage.transaction(async (repos) => {
+//     const user = await repos.users.findByUsername('alice');
+//     ...
+//     return user;   // returning commits; throwing rolls everything back
+//   });
+//
+// Repositories are interfaces, one per aggregate, each in its own `<aggregate>-repository.ts`
+// beside this file. Lookups return null, never throw for "not found". Mutating methods take the
+// `Clock` and `Rng` they need as parameters.
+//
+// To add a repository: write its interface here in storage/, its Kysely implementation in
+// storage/sql/repositories/, add it to `Repositories` below and to `SqlStorage`, and add its
+// conformance tests to test/storage/ (they run on SQLite and PostgreSQL).
+
+import type { BrowserSessionRepository } from './browser-session-repository.ts';
+import type { QueueRepository } from './queue-repository.ts';
+import type { UserPasswordRepository } from './user-password-repository.ts';
+import type { UserRepository } from './user-repository.ts';
+
+export interface Repositories {
+  readonly users: UserRepository;
+  readonly userPasswords: UserPasswordRepository;
+  readonly browserSessions: BrowserSessionRepository;
+  readonly queue: QueueRepository;
+}
+
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** `SELECT 1`; throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Names of migrations this version has that the database has not applied. */
+  pendingMigrations(): Promise<string[]>;
+  close(): Promise<void>;
+}
