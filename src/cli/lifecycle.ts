@@ -1,0 +1,78 @@
+// Pieces every long-running or database command shares: opening the database with a one-line
+// error, checking it is migrated, and waiting for a stop signal.
+
+import type { DatabaseConfig } from '../config/sections/database.ts';
+import { describeDatabase } from '../storage/sql/dialect.ts';
+import { SqlStorage } from '../storage/sql/sql-storage.ts';
+import { CliError } from './context.ts';
+
+/** A driver error as one line. pg reports a refused connection as an AggregateError with no message. */
+export function oneLine(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0 && !error.message) return oneLine(error.errors[0]);
+  if (error instanceof Error) {
+    const message = error.message.split('\n')[0]?.trim();
+    const code = (error as { code?: unknown }).code;
+    if (message) return message;
+    if (typeof code === 'string') return code;
+    return error.name;
+  }
+  return String(error);
+}
+
+export interface OpenedStorage {
+  storage: SqlStorage;
+  /** The database, described without credentials, for messages. */
+  where: string;
+}
+
+export function openStorage(config: DatabaseConfig): OpenedStorage {
+  const where = describeDatabase(config);
+  try {
+    return { storage: SqlStorage.open(config), where };
+  } catch (error) {
+    throw new CliError(`cannot open the database (${where}): ${oneLine(error)}`);
+  }
+}
+
+/** Throws a one-line CliError when the database is unreachable or behind this version's migrations. */
+export async function assertMigrated(storage: SqlStorage, where: string): Promise<void> {
+  let pending: string[];
+  try {
+    pending = await storage.pendingMigrations();
+  } catch (error) {
+    throw new CliError(`cannot reach the database (${where}): ${oneLine(error)}`);
+  }
+  if (pending.length > 0) {
+    throw new CliError(
+      `the database (${where}) has ${pending.length} pending migration(s) (${pending.join(', ')}); run \`gatehouse database migrate\` first`,
+    );
+  }
+}
+
+export interface Signals {
+  /** Resolves on the first SIGTERM or SIGINT. */
+  readonly stop: Promise<NodeJS.Signals>;
+  /** Removes the handlers. */
+  dispose(): void;
+}
+
+/**
+ * Catches SIGTERM and SIGINT (resolving `stop`) and SIGHUP (calling `onHangup`). Installed before
+ * start-up, so a signal that arrives while starting still stops cleanly.
+ */
+export function catchSignals(onHangup: () => void = () => {}): Signals {
+  const stopSignals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let onStop: (signal: NodeJS.Signals) => void = () => {};
+  const stop = new Promise<NodeJS.Signals>((resolve) => {
+    onStop = (signal) => resolve(signal);
+  });
+  for (const s of stopSignals) process.on(s, onStop);
+  process.on('SIGHUP', onHangup);
+  return {
+    stop,
+    dispose() {
+      for (const s of stopSignals) process.off(s, onStop);
+      process.off('SIGHUP', onHangup);
+    },
+  };
+}

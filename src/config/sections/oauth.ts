@@ -1,0 +1,25 @@
+// `oauth` section: switches for optional OAuth 2.0 protocol features.
+
+import { z } from 'zod';
+
+export const oauthSchema = z
+  .strictObject({
+    device_code_grant_enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Whether the device authorization grant (RFC 8628) is offered. When off, the device authorization ' +
+          'endpoint refuses requests, discovery does not advertise it and client registrations asking for the ' +
+          'device-code grant are refused.',
+      ),
+    device_code_user_code_auto_fill_enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Whether device authorization responses include `verification_uri_complete`, whose link fills in the ' +
+          'user code on the `/link` page. When off, users type the code.',
+      ),
+  })
+  .describe('OAuth 2.0 protocol options.');
+
+export type OauthConfig = z.infer<typeof oauthSchema>;
