@@ -1,8 +1,10 @@
 // Pieces every long-running or database command shares: opening the database with a one-line
 // error, checking it is migrated, and waiting for a stop signal.
 
+import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseConfig } from '../config/sections/database.ts';
-import { describeDatabase } from '../storage/sql/dialect.ts';
+import { describeDatabase, sqlitePathFromUri } from '../storage/sql/dialect.ts';
+import { MigrationError } from '../storage/sql/migrator.ts';
 import { SqlStorage } from '../storage/sql/sql-storage.ts';
 import { CliError } from './context.ts';
 
@@ -25,12 +27,30 @@ export interface OpenedStorage {
   where: string;
 }
 
-export function openStorage(config: DatabaseConfig): OpenedStorage {
-  const where = describeDatabase(config);
+/** A relative `sqlite:` path is relative to the command's working directory, as MAS's paths are. */
+function relativeToCwd(config: DatabaseConfig, cwd: string): DatabaseConfig {
+  const path = sqlitePathFromUri(config.uri);
+  if (path === null || path === ':memory:' || isAbsolute(path)) return config;
+  return { ...config, uri: `sqlite:${resolve(cwd, path)}` };
+}
+
+export function openStorage(config: DatabaseConfig, cwd: string): OpenedStorage {
+  const resolved = relativeToCwd(config, cwd);
+  const where = describeDatabase(resolved);
   try {
-    return { storage: SqlStorage.open(config), where };
+    return { storage: SqlStorage.open(resolved), where };
   } catch (error) {
     throw new CliError(`cannot open the database (${where}): ${oneLine(error)}`);
+  }
+}
+
+/** Applies pending migrations; returns their names. Failures are one-line CliErrors. */
+export async function migrate(storage: SqlStorage, where: string): Promise<string[]> {
+  try {
+    return await storage.migrate();
+  } catch (error) {
+    if (error instanceof MigrationError) throw new CliError(`${where}: ${error.message}`);
+    throw new CliError(`cannot migrate the database (${where}): ${oneLine(error)}`);
   }
 }
 

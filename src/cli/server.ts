@@ -9,9 +9,8 @@ import { loadSecrets } from '../crypto/secrets-load.ts';
 import { SecretsError } from '../crypto/secrets-error.ts';
 import { HttpStartError, startHttpServers } from '../http/http-servers.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
-import { MigrationError } from '../storage/sql/migrator.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, catchSignals, oneLine, openStorage } from './lifecycle.ts';
+import { assertMigrated, catchSignals, migrate, openStorage } from './lifecycle.ts';
 import { loadConfigForCommand, logLevelFor } from './load-config.ts';
 import { startWorker } from './worker.ts';
 
@@ -26,7 +25,7 @@ interface ServerOptions {
 export function registerServerCommand(program: Command, ctx: CliContext): void {
   program
     .command('server')
-    .description('Run the HTTP listeners and, unless --no-worker, the background worker')
+    .description('run the HTTP listeners and, unless --no-worker, the background worker')
     .option('--no-migrate', 'do not apply pending database migrations on start')
     .option('--no-worker', 'do not run the background worker in this process')
     .action(async (options: ServerOptions, command: Command) => {
@@ -46,16 +45,11 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
         // Templates arrive with the login pages; until then there is nothing to reload.
         logger.info('SIGHUP received: nothing to reload in this version');
       });
-      const { storage, where } = openStorage(config.database);
+      const { storage, where } = openStorage(config.database, ctx.cwd);
       try {
         if (options.migrate) {
-          try {
-            const applied = await storage.migrate();
-            if (applied.length > 0) logger.info({ database: where, applied }, 'applied database migrations');
-          } catch (error) {
-            if (error instanceof MigrationError) throw new CliError(`${where}: ${error.message}`);
-            throw new CliError(`cannot migrate the database (${where}): ${oneLine(error)}`);
-          }
+          const applied = await migrate(storage, where);
+          if (applied.length > 0) logger.info({ database: where, applied }, 'applied database migrations');
         } else {
           await assertMigrated(storage, where);
         }

@@ -1,0 +1,23 @@
+// Browser sessions: started at login, finished at logout (or by an admin, or on deactivation),
+// with the last activity recorded for the session list.
+
+import type { Clock } from '../clock.ts';
+import type { BrowserSession } from '../model/browser-session.ts';
+import type { BrowserSessionId } from '../model/ids.ts';
+import type { User } from '../model/user.ts';
+import type { Rng } from '../rng.ts';
+
+export interface BrowserSessionRepository {
+  lookup(id: BrowserSessionId): Promise<BrowserSession | null>;
+  add(rng: Rng, clock: Clock, user: User, userAgent?: string | null): Promise<BrowserSession>;
+  /** Finishes the session unless it already is (the first finish time is kept). */
+  finish(clock: Clock, session: BrowserSession): Promise<BrowserSession>;
+  /** Finishes every active session of the user; returns how many it finished. */
+  finishAllForUser(clock: Clock, user: User): Promise<number>;
+  /** The user's unfinished sessions, oldest first. */
+  listActiveForUser(user: User): Promise<BrowserSession[]>;
+  /** Records a request made with the session at `clock.now()` from `ip` (null when unknown). */
+  recordActivity(session: BrowserSession, clock: Clock, ip: string | null): Promise<void>;
+  /** Unfinished sessions, of one user or of everyone. */
+  countActive(user?: User): Promise<number>;
+}
