@@ -9,7 +9,11 @@ const timeAndRandomness = [
   { object: 'Date', property: 'now', message: 'Take a Clock (src/clock.ts) instead.' },
   { object: 'Math', property: 'random', message: 'Take an Rng (src/rng.ts) instead.' },
   { object: 'crypto', property: 'randomUUID', message: 'Take an Rng (src/rng.ts) instead.' },
-  { object: 'process', property: 'env', message: 'Read the environment only in the config loader.' },
+  {
+    object: 'process',
+    property: 'env',
+    message: 'Read the environment only in the config loader.',
+  },
 ];
 const argumentlessDate = {
   selector: "NewExpression[callee.name='Date'][arguments.length=0]",
@@ -33,10 +37,14 @@ export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'test-artifacts/**', 'docs/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['bin/**/*.js', 'eslint.config.js'], languageOptions: { globals: { process: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -44,7 +52,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', ...timeAndRandomness],
       'no-restricted-syntax': ['error', argumentlessDate],
-      'no-restricted-globals': ['error', { name: 'crypto', message: 'Use node:crypto through src/rng.ts.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'crypto', message: 'Use node:crypto through src/rng.ts.' },
+      ],
     },
   },
   {
@@ -55,13 +66,43 @@ export default tseslint.config(
     // The config loader is the one place that reads the environment.
     files: ['src/config/load.ts'],
     rules: {
-      'no-restricted-properties': ['error', ...timeAndRandomness.filter((r) => r.object !== 'process')],
+      'no-restricted-properties': [
+        'error',
+        ...timeAndRandomness.filter((r) => r.object !== 'process'),
+      ],
     },
   },
-  { files: ['src/model/**/*.ts'], rules: layer('storage', 'http', 'worker', 'cli', 'services', 'matrix', 'upstream', 'email', 'crypto', 'config', 'oauth2', 'telemetry') },
-  { files: ['src/storage/**/*.ts'], rules: layer('http', 'worker', 'cli', 'services', 'matrix', 'upstream', 'email') },
+  {
+    files: ['src/model/**/*.ts'],
+    rules: layer(
+      'storage',
+      'http',
+      'worker',
+      'cli',
+      'services',
+      'matrix',
+      'upstream',
+      'email',
+      'crypto',
+      'config',
+      'oauth2',
+      'telemetry',
+    ),
+  },
+  {
+    files: ['src/storage/**/*.ts'],
+    rules: layer('http', 'worker', 'cli', 'services', 'matrix', 'upstream', 'email'),
+  },
   { files: ['src/services/**/*.ts'], rules: layer('http', 'worker', 'cli') },
   { files: ['src/http/**/*.ts'], rules: layer('cli', 'worker') },
   { files: ['src/worker/**/*.ts'], rules: layer('cli', 'http') },
-  { files: ['src/config/**/*.ts', 'src/crypto/**/*.ts', 'src/oauth2/**/*.ts', 'src/telemetry/**/*.ts'], rules: layer('cli', 'http', 'worker') },
+  {
+    files: [
+      'src/config/**/*.ts',
+      'src/crypto/**/*.ts',
+      'src/oauth2/**/*.ts',
+      'src/telemetry/**/*.ts',
+    ],
+    rules: layer('cli', 'http', 'worker'),
+  },
 );

@@ -24,4 +24,7 @@ if (existsSync(configPath)) {
   console.log(`Generated a new configuration with fresh secrets in ${resolve(configPath)}`);
 }
 
-process.exitCode = await main(['server', '--config', configPath], { env: process.env, cwd: process.cwd() });
+process.exitCode = await main(['server', '--config', configPath], {
+  env: process.env,
+  cwd: process.cwd(),
+});

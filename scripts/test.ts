@@ -15,7 +15,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 
 const selected = process.argv.slice(2);
 const files = (selected.length > 0 ? selected : ['test'])
-  .flatMap((path) => (path.endsWith('.test.ts') ? [path] : globSync(`${path.replace(/\/$/, '')}/**/*.test.ts`)))
+  .flatMap((path) =>
+    path.endsWith('.test.ts') ? [path] : globSync(`${path.replace(/\/$/, '')}/**/*.test.ts`),
+  )
   .sort();
 
 if (selected.length === 0) {
@@ -34,7 +36,7 @@ if (process.env.DATABASE_URL) {
   env.GATEHOUSE_TEST_PG_URL = postgres.url;
 }
 
-let status = 1;
+let status: number;
 try {
   status = run(
     process.execPath,

@@ -10,7 +10,8 @@ import { CliError } from './context.ts';
 
 /** A driver error as one line. pg reports a refused connection as an AggregateError with no message. */
 export function oneLine(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0 && !error.message) return oneLine(error.errors[0]);
+  if (error instanceof AggregateError && error.errors.length > 0 && !error.message)
+    return oneLine(error.errors[0]);
   if (error instanceof Error) {
     const message = error.message.split('\n')[0]?.trim();
     const code = (error as { code?: unknown }).code;

@@ -26,6 +26,7 @@ export function logLevelFor(ctx: CliContext, command: Command): string {
   const options = command.optsWithGlobals<GlobalOptions>();
   const level = options.logLevel ?? ctx.env.GATEHOUSE_LOG ?? 'info';
   const known = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-  if (!known.includes(level)) throw new CliError(`unknown log level "${level}" (expected one of ${known.join(', ')})`);
+  if (!known.includes(level))
+    throw new CliError(`unknown log level "${level}" (expected one of ${known.join(', ')})`);
   return level;
 }

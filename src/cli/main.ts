@@ -22,7 +22,9 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('gatehouse')
-    .description('OAuth 2.0 / OpenID Connect authentication service for Matrix homeservers and any app')
+    .description(
+      'OAuth 2.0 / OpenID Connect authentication service for Matrix homeservers and any app',
+    )
     .version(VERSION, '-V, --version')
     .option(
       '-c, --config <file>',
@@ -30,7 +32,9 @@ export function buildProgram(ctx: CliContext): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .addOption(
-      new Option('--log-level <level>', 'log level (default: $GATEHOUSE_LOG, else info)').choices([...LOG_LEVELS]),
+      new Option('--log-level <level>', 'log level (default: $GATEHOUSE_LOG, else info)').choices([
+        ...LOG_LEVELS,
+      ]),
     )
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -42,14 +46,19 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommands(program, ctx);
   registerDatabaseCommands(program, ctx);
 
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  for (const command of program.commands)
+    command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
 
 export const VERSION = '0.1.0';
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
-export async function main(argv: string[], edges: ProcessEdges, io?: Pick<CliContext, 'out' | 'err'>): Promise<number> {
+export async function main(
+  argv: string[],
+  edges: ProcessEdges,
+  io?: Pick<CliContext, 'out' | 'err'>,
+): Promise<number> {
   const ctx: CliContext = {
     env: edges.env,
     cwd: edges.cwd,
@@ -60,7 +69,10 @@ export async function main(argv: string[], edges: ProcessEdges, io?: Pick<CliCon
   };
   const program = buildProgram(ctx);
   // With no command, run the server, as MAS does.
-  const commandNames = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
+  const commandNames = new Set([
+    'help',
+    ...program.commands.flatMap((c) => [c.name(), ...c.aliases()]),
+  ]);
   const asksForHelp = argv.some((a) => ['-h', '--help', '-V', '--version'].includes(a));
   const args = asksForHelp || argv.some((a) => commandNames.has(a)) ? argv : [...argv, 'server'];
   try {
@@ -69,7 +81,11 @@ export async function main(argv: string[], edges: ProcessEdges, io?: Pick<CliCon
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed help or the usage error.
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+      return error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
+        ? 0
+        : 2;
     }
     const debug = argv.includes('--debug');
     if (error instanceof CliError) {

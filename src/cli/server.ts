@@ -30,13 +30,18 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
     .option('--no-worker', 'do not run the background worker in this process')
     .action(async (options: ServerOptions, command: Command) => {
       const { config, files } = loadConfigForCommand(ctx, command);
-      const logger = createLogger({ level: logLevelFor(ctx, command) as LogLevel, clock: ctx.clock });
+      const logger = createLogger({
+        level: logLevelFor(ctx, command) as LogLevel,
+        clock: ctx.clock,
+      });
 
       try {
         await loadSecrets(config.secrets);
       } catch (error) {
         if (error instanceof SecretsError) {
-          throw new CliError(`invalid secrets:\n${error.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
+          throw new CliError(
+            `invalid secrets:\n${error.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`,
+          );
         }
         throw error;
       }
@@ -49,7 +54,8 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
       try {
         if (options.migrate) {
           const applied = await migrate(storage, where);
-          if (applied.length > 0) logger.info({ database: where, applied }, 'applied database migrations');
+          if (applied.length > 0)
+            logger.info({ database: where, applied }, 'applied database migrations');
         } else {
           await assertMigrated(storage, where);
         }

@@ -5,14 +5,20 @@
 import { readFileSync } from 'node:fs';
 
 /** The inline value, else the file's contents (trailing newline trimmed), else undefined. */
-export function readInlineOrFile(inline: string | undefined, file: string | undefined): string | undefined {
+export function readInlineOrFile(
+  inline: string | undefined,
+  file: string | undefined,
+): string | undefined {
   if (inline !== undefined) return inline;
   if (file === undefined) return undefined;
   return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
 }
 
 /** As `readInlineOrFile`, but the raw bytes (for DER keys and certificates). */
-export function readInlineOrFileBytes(inline: string | undefined, file: string | undefined): Buffer | undefined {
+export function readInlineOrFileBytes(
+  inline: string | undefined,
+  file: string | undefined,
+): Buffer | undefined {
   if (inline !== undefined) return Buffer.from(inline, 'utf8');
   if (file === undefined) return undefined;
   return readFileSync(file);

@@ -24,7 +24,10 @@ function errorCode(status: number): string {
 
 /** Sends the 404 body; shared with resources that install a scoped not-found handler. */
 export function sendNotFound(reply: FastifyReply): FastifyReply {
-  return reply.code(404).type('application/json; charset=utf-8').send({ error: 'not_found' } satisfies ErrorBody);
+  return reply
+    .code(404)
+    .type('application/json; charset=utf-8')
+    .send({ error: 'not_found' } satisfies ErrorBody);
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {
@@ -34,11 +37,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
       request.log.info({ error: { code: error.code, message: error.message } }, 'request rejected');
       const body: ErrorBody = { error: errorCode(status) };
       // Only the framework's own messages are known to be safe to show.
-      if (typeof error.code === 'string' && error.code.startsWith('FST_')) body.error_description = error.message;
+      if (typeof error.code === 'string' && error.code.startsWith('FST_'))
+        body.error_description = error.message;
       return reply.code(status).type('application/json; charset=utf-8').send(body);
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).type('application/json; charset=utf-8').send({ error: 'server_error' } satisfies ErrorBody);
+    return reply
+      .code(500)
+      .type('application/json; charset=utf-8')
+      .send({ error: 'server_error' } satisfies ErrorBody);
   });
   app.setNotFoundHandler((_request, reply) => sendNotFound(reply));
 }
@@ -53,7 +60,8 @@ export function frameworkErrorHandler(
   reply: FastifyReply,
 ): void {
   request.log.info({ error: { code: error.code, message: error.message } }, 'request rejected');
-  const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
   void reply
     .code(status)
     .header('x-request-id', request.id)
@@ -63,7 +71,9 @@ export function frameworkErrorHandler(
 }
 
 /** For node's `clientError` event: a request that could not even be parsed. */
-export function clientErrorHandler(logger: Logger): (error: Error & { code?: string }, socket: Duplex) => void {
+export function clientErrorHandler(
+  logger: Logger,
+): (error: Error & { code?: string }, socket: Duplex) => void {
   return (error, socket) => {
     logger.debug({ error: { code: error.code, message: error.message } }, 'malformed HTTP request');
     if (error.code === 'ECONNRESET' || !socket.writable) {

@@ -65,7 +65,9 @@ function reasonOf(error: unknown): string {
 export async function startHttpServers(options: StartHttpServersOptions): Promise<HttpServers> {
   const { http, logger } = options;
   const ownMetrics = options.metrics === undefined;
-  const servePrometheus = http.listeners.some((l) => l.resources.some((r) => r.name === 'prometheus'));
+  const servePrometheus = http.listeners.some((l) =>
+    l.resources.some((r) => r.name === 'prometheus'),
+  );
   const metrics = options.metrics ?? createMetrics(options.telemetry.metrics, { servePrometheus });
   const started: Started[] = [];
 
@@ -74,7 +76,9 @@ export async function startHttpServers(options: StartHttpServersOptions): Promis
       const name = listener.name ?? `listener-${index}`;
       const where = `http.listeners[${index}] (${name})`;
       if (listener.proxy_protocol) {
-        throw new HttpStartError(`${where}: proxy_protocol is not supported yet in this version of Gatehouse`);
+        throw new HttpStartError(
+          `${where}: proxy_protocol is not supported yet in this version of Gatehouse`,
+        );
       }
       let tls = null;
       if (listener.tls !== undefined) {
@@ -103,14 +107,23 @@ export async function startHttpServers(options: StartHttpServersOptions): Promis
       for (const [bindIndex, bind] of listener.binds.entries()) {
         try {
           entry.binds.push(
-            await openBind(bind, { handler, clientError: clientErrorHandler(listenerLogger), tls }, options.pid ?? process.pid),
+            await openBind(
+              bind,
+              { handler, clientError: clientErrorHandler(listenerLogger), tls },
+              options.pid ?? process.pid,
+            ),
           );
         } catch (error) {
-          throw new HttpStartError(`${where}.binds[${bindIndex}]: cannot listen: ${reasonOf(error)}`);
+          throw new HttpStartError(
+            `${where}.binds[${bindIndex}]: cannot listen: ${reasonOf(error)}`,
+          );
         }
       }
       for (const bind of entry.binds) {
-        listenerLogger.info({ address: bind.address, tls: tls !== null }, `listening on ${tls ? 'https' : 'http'} ${bind.address}`);
+        listenerLogger.info(
+          { address: bind.address, tls: tls !== null },
+          `listening on ${tls ? 'https' : 'http'} ${bind.address}`,
+        );
       }
     }
   } catch (error) {
@@ -121,7 +134,8 @@ export async function startHttpServers(options: StartHttpServersOptions): Promis
 
   let closing: Promise<void> | null = null;
   return {
-    addresses: () => started.flatMap((s) => s.binds.map((b) => ({ listener: s.listener, address: b.address }))),
+    addresses: () =>
+      started.flatMap((s) => s.binds.map((b) => ({ listener: s.listener, address: b.address }))),
     close(timeoutMs) {
       closing ??= (async () => {
         await closeAll(started, timeoutMs);

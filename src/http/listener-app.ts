@@ -44,7 +44,10 @@ export async function buildListenerApp(options: ListenerAppOptions): Promise<Lis
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request is logged by installRequestLog, without headers.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
     genReqId: (request) => requestIdFor(request.headers[REQUEST_ID_HEADER], clock, rng),
     trustProxy: options.trustedProxies,
     frameworkErrors: frameworkErrorHandler,

@@ -5,7 +5,12 @@
 // - `fd`: a socket inherited from the parent (systemd socket activation): index 0 is fd 3.
 
 import { chmodSync, lstatSync, renameSync, rmSync, type Stats } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -34,7 +39,9 @@ const FIRST_INHERITED_FD = 3;
 function describe(address: AddressInfo | string | null): string {
   if (address === null) return 'unknown';
   if (typeof address === 'string') return `unix:${address}`;
-  return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+  return address.family === 'IPv6'
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
 }
 
 function listen(server: Server, options: Parameters<Server['listen']>[0]): Promise<void> {
@@ -52,9 +59,16 @@ function closeQuietly(server: Server): void {
   server.close(() => {});
 }
 
-export async function openBind(bind: HttpBindConfig, handlers: BindHandlers, pid: number): Promise<OpenBind> {
+export async function openBind(
+  bind: HttpBindConfig,
+  handlers: BindHandlers,
+  pid: number,
+): Promise<OpenBind> {
   const server: Server = handlers.tls
-    ? (createHttpsServer({ key: handlers.tls.key, cert: handlers.tls.cert }, handlers.handler) as unknown as Server)
+    ? (createHttpsServer(
+        { key: handlers.tls.key, cert: handlers.tls.cert },
+        handlers.handler,
+      ) as unknown as Server)
     : createHttpServer(handlers.handler);
   server.on('clientError', handlers.clientError);
   if (handlers.tls) {
@@ -70,7 +84,10 @@ export async function openBind(bind: HttpBindConfig, handlers: BindHandlers, pid
       return { server, address: describe(server.address()), cleanup: () => {} };
     }
     if ('port' in bind) {
-      await listen(server, bind.host === undefined ? { port: bind.port } : { host: bind.host, port: bind.port });
+      await listen(
+        server,
+        bind.host === undefined ? { port: bind.port } : { host: bind.host, port: bind.port },
+      );
       return { server, address: describe(server.address()), cleanup: () => {} };
     }
     if ('socket' in bind) return await openUnixSocket(server, bind.socket, bind.mode, pid);
@@ -83,14 +100,23 @@ export async function openBind(bind: HttpBindConfig, handlers: BindHandlers, pid
       closeQuietly(server);
       throw new Error(`fd ${fd} is a ${isTcp ? 'TCP' : 'UNIX'} socket, not ${bind.kind}`);
     }
-    return { server, address: `fd:${fd} (${isTcp ? describe(address) : 'unix'})`, cleanup: () => {} };
+    return {
+      server,
+      address: `fd:${fd} (${isTcp ? describe(address) : 'unix'})`,
+      cleanup: () => {},
+    };
   } catch (error) {
     closeQuietly(server);
     throw error;
   }
 }
 
-async function openUnixSocket(server: Server, path: string, mode: string | number | undefined, pid: number): Promise<OpenBind> {
+async function openUnixSocket(
+  server: Server,
+  path: string,
+  mode: string | number | undefined,
+  pid: number,
+): Promise<OpenBind> {
   const existing = lstatOrNull(path);
   if (existing !== null && !existing.isSocket()) {
     throw new Error(`${path} exists and is not a socket; refusing to replace it`);

@@ -17,7 +17,12 @@ export class TlsConfigError extends Error {
 
 function decodeKey(bytes: Buffer, passphrase: string | undefined): KeyObject {
   const isPem = bytes.includes('-----BEGIN');
-  if (isPem) return createPrivateKey({ key: bytes, format: 'pem', ...(passphrase !== undefined ? { passphrase } : {}) });
+  if (isPem)
+    return createPrivateKey({
+      key: bytes,
+      format: 'pem',
+      ...(passphrase !== undefined ? { passphrase } : {}),
+    });
   // DER does not say what it holds: try the containers a key file can be in.
   const attempts = [
     { type: 'pkcs8' as const, passphrase },
@@ -51,10 +56,14 @@ export function loadTlsMaterial(tls: HttpTlsConfig): TlsMaterial {
   } catch (error) {
     throw new TlsConfigError(`cannot read TLS file: ${(error as Error).message}`);
   }
-  if (keyBytes === undefined) throw new TlsConfigError('TLS configuration is missing a private key');
+  if (keyBytes === undefined)
+    throw new TlsConfigError('TLS configuration is missing a private key');
   if (chain === undefined) throw new TlsConfigError('TLS configuration is missing a certificate');
 
-  if (password === undefined && /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(keyBytes.toString('latin1'))) {
+  if (
+    password === undefined &&
+    /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(keyBytes.toString('latin1'))
+  ) {
     throw new TlsConfigError('the private key is encrypted: set `password` or `password_file`');
   }
   let key: KeyObject;
@@ -62,23 +71,30 @@ export function loadTlsMaterial(tls: HttpTlsConfig): TlsMaterial {
     key = decodeKey(keyBytes, password);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const reason = code === 'ERR_MISSING_PASSPHRASE'
-      ? 'the private key is encrypted: set `password` or `password_file`'
-      : password !== undefined
-        ? 'cannot decrypt the private key (wrong password?)'
-        : 'the private key is not a PEM or DER private key';
+    const reason =
+      code === 'ERR_MISSING_PASSPHRASE'
+        ? 'the private key is encrypted: set `password` or `password_file`'
+        : password !== undefined
+          ? 'cannot decrypt the private key (wrong password?)'
+          : 'the private key is not a PEM or DER private key';
     throw new TlsConfigError(reason);
   }
 
-  const certificates = chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (certificates.length === 0) throw new TlsConfigError('TLS certificate chain is empty (or invalid)');
+  const certificates =
+    chain.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (certificates.length === 0)
+    throw new TlsConfigError('TLS certificate chain is empty (or invalid)');
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(certificates[0]!);
   } catch {
     throw new TlsConfigError('TLS certificate chain is empty (or invalid)');
   }
-  if (!leaf.checkPrivateKey(key)) throw new TlsConfigError('the TLS private key does not match the certificate');
+  if (!leaf.checkPrivateKey(key))
+    throw new TlsConfigError('the TLS private key does not match the certificate');
 
-  return { key: key.export({ format: 'pem', type: 'pkcs8' }).toString(), cert: certificates.join('\n') };
+  return {
+    key: key.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    cert: certificates.join('\n'),
+  };
 }

@@ -10,7 +10,11 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 // Printable token characters only, bounded: the value goes into logs and a response header.
 const WELL_FORMED = /^[A-Za-z0-9._~:+/=@-]{1,128}$/;
 
-export function requestIdFor(incoming: string | string[] | undefined, clock: Clock, rng: Rng): string {
+export function requestIdFor(
+  incoming: string | string[] | undefined,
+  clock: Clock,
+  rng: Rng,
+): string {
   if (typeof incoming === 'string' && WELL_FORMED.test(incoming)) return incoming;
   return newUlid(clock, rng);
 }

@@ -20,4 +20,6 @@ export interface BrowserSessionRepository {
   recordActivity(session: BrowserSession, clock: Clock, ip: string | null): Promise<void>;
   /** Unfinished sessions, of one user or of everyone. */
   countActive(user?: User): Promise<number>;
+  /** Deletes sessions finished before `before` (retention); returns how many. */
+  deleteFinishedBefore(before: Date): Promise<number>;
 }

@@ -19,7 +19,9 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   if (!(logLevels as readonly string[]).includes(options.level)) {
-    throw new Error(`unknown log level "${options.level}" (expected one of ${logLevels.join(', ')})`);
+    throw new Error(
+      `unknown log level "${options.level}" (expected one of ${logLevels.join(', ')})`,
+    );
   }
   const clock = options.clock;
   return pino(
@@ -27,7 +29,9 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       // Level names instead of numbers: the lines are read by people as often as by machines.
       formatters: { level: (label) => ({ level: label }) },
-      timestamp: clock ? () => `,"time":"${clock.now().toISOString()}"` : pino.stdTimeFunctions.isoTime,
+      timestamp: clock
+        ? () => `,"time":"${clock.now().toISOString()}"`
+        : pino.stdTimeFunctions.isoTime,
       // No pid/hostname on every line: the log collector knows which process wrote it.
       base: undefined,
     },

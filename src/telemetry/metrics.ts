@@ -64,7 +64,10 @@ function prometheusReader(): { reader: PrometheusExporter; scrape: PrometheusScr
 
 const PUSH_INTERVAL_MS = 60_000;
 
-export function createMetrics(config: TelemetryConfig['metrics'], options: MetricsOptions = {}): Metrics {
+export function createMetrics(
+  config: TelemetryConfig['metrics'],
+  options: MetricsOptions = {},
+): Metrics {
   const readers: IMetricReader[] = [];
   let prometheus: PrometheusScrape | null = null;
   switch (config.exporter) {
@@ -74,14 +77,19 @@ export function createMetrics(config: TelemetryConfig['metrics'], options: Metri
     case 'otlp':
       readers.push(
         new PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter(config.endpoint ? { url: otlpMetricsUrl(config.endpoint) } : {}),
+          exporter: new OTLPMetricExporter(
+            config.endpoint ? { url: otlpMetricsUrl(config.endpoint) } : {},
+          ),
           exportIntervalMillis: PUSH_INTERVAL_MS,
         }),
       );
       break;
     case 'stdout':
       readers.push(
-        new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: PUSH_INTERVAL_MS }),
+        new PeriodicExportingMetricReader({
+          exporter: new ConsoleMetricExporter(),
+          exportIntervalMillis: PUSH_INTERVAL_MS,
+        }),
       );
       break;
     case 'none':
@@ -104,7 +112,11 @@ export function createMetrics(config: TelemetryConfig['metrics'], options: Metri
 
   let loopDelay: ELDHistogram | null = null;
   if (options.processMetrics !== false && readers.length > 0) {
-    new HostMetrics({ meterProvider: provider, name: 'gatehouse', metricGroups: ['process.cpu', 'process.memory'] }).start();
+    new HostMetrics({
+      meterProvider: provider,
+      name: 'gatehouse',
+      metricGroups: ['process.cpu', 'process.memory'],
+    }).start();
     loopDelay = observeEventLoopDelay(meter);
   }
 

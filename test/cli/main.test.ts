@@ -15,7 +15,12 @@ test('--help lists every command group', async () => {
 });
 
 test('every command has its own help', async () => {
-  for (const args of [['server', '--help'], ['worker', '--help'], ['config', 'check', '--help'], ['database', 'migrate', '--help']]) {
+  for (const args of [
+    ['server', '--help'],
+    ['worker', '--help'],
+    ['config', 'check', '--help'],
+    ['database', 'migrate', '--help'],
+  ]) {
     const run = runGatehouse(args);
     assert.equal(await run.exited, 0, args.join(' '));
     assert.match(run.output(), /^Usage: gatehouse /m);

@@ -6,7 +6,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { DatabaseSync } from 'node:sqlite';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import { runGatehouse, waitForStatus, writeTestConfig, type TestConfig } from '../helpers/server-process.ts';
+import {
+  runGatehouse,
+  waitForStatus,
+  writeTestConfig,
+  type TestConfig,
+} from '../helpers/server-process.ts';
 
 const configs: TestConfig[] = [];
 after(() => configs.forEach((c) => c.cleanup()));
@@ -20,14 +25,19 @@ async function newConfig(options: Parameters<typeof writeTestConfig>[0] = {}): P
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`server on ${dialect}`, () => {
     test('a generated config boots, serves health, and stops cleanly on SIGTERM', async () => {
-      const config = await newConfig(dialect === 'postgres' ? { database: await createTestDatabase() } : {});
+      const config = await newConfig(
+        dialect === 'postgres' ? { database: await createTestDatabase() } : {},
+      );
       const server = runGatehouse(['server', '-c', config.path]);
       try {
         await waitForStatus(`http://127.0.0.1:${config.internalPort}/health/ready`, 200);
         const health = await fetch(`http://127.0.0.1:${config.internalPort}/health`);
         assert.equal(health.status, 200);
         assert.equal(await health.text(), 'ok');
-        assert.equal((await fetch(`http://127.0.0.1:${config.internalPort}/health/live`)).status, 200);
+        assert.equal(
+          (await fetch(`http://127.0.0.1:${config.internalPort}/health/live`)).status,
+          200,
+        );
         // The web listener is up too (nothing is mounted on / yet: a clean 404, not a 500).
         assert.equal((await fetch(`http://127.0.0.1:${config.webPort}/no-such-page`)).status, 404);
         assert.match(server.output(), /applied database migrations/);
@@ -83,7 +93,10 @@ test('--no-migrate refuses a database with pending migrations, in one line', asy
   const config = await newConfig();
   const server = runGatehouse(['server', '-c', config.path, '--no-migrate']);
   assert.equal(await server.exited, 1);
-  assert.match(server.output(), /^error: the database \(SQLite .*\) has 2 pending migration\(s\).*gatehouse database migrate/m);
+  assert.match(
+    server.output(),
+    /^error: the database \(SQLite .*\) has 2 pending migration\(s\).*gatehouse database migrate/m,
+  );
   assert.doesNotMatch(server.output(), /\n\s+at /);
 });
 
@@ -117,7 +130,9 @@ test('a listener that cannot bind is a one-line error', async () => {
 
 test('kill -9 during writes: the SQLite database reopens intact and the server starts again', async () => {
   const config = await newConfig();
-  const dbPath = (parse(readFileSync(config.path, 'utf8')) as { database: { uri: string } }).database.uri.slice('sqlite:'.length);
+  const dbPath = (
+    parse(readFileSync(config.path, 'utf8')) as { database: { uri: string } }
+  ).database.uri.slice('sqlite:'.length);
   const first = runGatehouse(['server', '-c', config.path]);
   await waitForStatus(`http://127.0.0.1:${config.internalPort}/health/ready`, 200);
   // Give the in-process worker a burst of jobs to write, from another connection.
@@ -125,11 +140,17 @@ test('kill -9 during writes: the SQLite database reopens intact and the server s
   const insert = writer.prepare(
     "INSERT INTO queue_jobs (id, queue_name, payload, metadata, status, attempt, created_at) VALUES (?, 'cleanup-expired', '{}', '{}', 'available', 0, ?)",
   );
-  for (let i = 0; i < 300; i++) insert.run(`JOB${String(i).padStart(23, '0')}`, new Date(Date.UTC(2026, 0, 1)).toISOString());
+  for (let i = 0; i < 300; i++)
+    insert.run(`JOB${String(i).padStart(23, '0')}`, new Date(Date.UTC(2026, 0, 1)).toISOString());
   const completedBefore = () =>
-    (writer.prepare("SELECT count(*) AS n FROM queue_jobs WHERE status = 'completed'").get() as { n: number }).n;
+    (
+      writer.prepare("SELECT count(*) AS n FROM queue_jobs WHERE status = 'completed'").get() as {
+        n: number;
+      }
+    ).n;
   const deadline = performance.now() + 20_000;
-  while (completedBefore() < 20 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (completedBefore() < 20 && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   first.child.kill('SIGKILL');
   assert.equal(await first.exited, 'SIGKILL');
   const seen = completedBefore();
@@ -137,8 +158,15 @@ test('kill -9 during writes: the SQLite database reopens intact and the server s
   writer.close();
 
   const check = new DatabaseSync(dbPath);
-  assert.equal((check.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
-  const after = (check.prepare("SELECT count(*) AS n FROM queue_jobs WHERE status = 'completed'").get() as { n: number }).n;
+  assert.equal(
+    (check.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check,
+    'ok',
+  );
+  const after = (
+    check.prepare("SELECT count(*) AS n FROM queue_jobs WHERE status = 'completed'").get() as {
+      n: number;
+    }
+  ).n;
   check.close();
   assert.ok(after >= seen, `nothing committed is lost (${after} >= ${seen})`);
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SeededRng } from '../../src/rng.ts';
-import { checkToken, generateToken, TOKEN_PREFIXES, tokenChecksum, tokenHash, type TokenKind } from '../../src/crypto/tokens.ts';
+import {
+  checkToken,
+  generateToken,
+  TOKEN_PREFIXES,
+  tokenChecksum,
+  tokenHash,
+  type TokenKind,
+} from '../../src/crypto/tokens.ts';
 
 // Vectors from MAS's own tests (crates/data-model/src/tokens.rs).
 const MAS_VECTORS = [
@@ -45,11 +52,21 @@ test('generated tokens have the right prefix and shape, and validate', () => {
 });
 
 test('other shapes are rejected without a lookup', () => {
-  for (const bad of ['', 'mat_', 'xyz_cxG6gZXyvelQWW9XqfNbm5KAQovodf_XvJz43', `${MAS_VECTORS[0]} `, 'syt_abc', MAS_VECTORS[0]!.replace('mct', 'mat')]) {
+  for (const bad of [
+    '',
+    'mat_',
+    'xyz_cxG6gZXyvelQWW9XqfNbm5KAQovodf_XvJz43',
+    `${MAS_VECTORS[0]} `,
+    'syt_abc',
+    MAS_VECTORS[0]!.replace('mct', 'mat'),
+  ]) {
     assert.equal(checkToken(bad), null, JSON.stringify(bad));
   }
 });
 
 test('tokens are stored as their SHA-256', () => {
-  assert.equal(tokenHash('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(
+    tokenHash('abc'),
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+  );
 });

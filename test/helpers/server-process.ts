@@ -23,7 +23,9 @@ export interface TestConfig {
  * Writes a config made by `config generate` into a fresh temp dir, with both listeners moved to
  * free loopback ports and the database given (SQLite in the temp dir by default).
  */
-export async function writeTestConfig(options: { database?: string; seed?: string } = {}): Promise<TestConfig> {
+export async function writeTestConfig(
+  options: { database?: string; seed?: string } = {},
+): Promise<TestConfig> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const webPort = await freePort();
   const internalPort = await freePort();
@@ -39,7 +41,13 @@ export async function writeTestConfig(options: { database?: string; seed?: strin
   }
   const path = join(dir, 'config.yaml');
   writeFileSync(path, stringify(config));
-  return { dir, path, webPort, internalPort, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    path,
+    webPort,
+    internalPort,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface RunningProcess {
@@ -52,7 +60,10 @@ export interface RunningProcess {
   waitForOutput(predicate: (output: string) => boolean, timeoutMs?: number): Promise<void>;
 }
 
-export function runGatehouse(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningProcess {
+export function runGatehouse(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): RunningProcess {
   const child = spawn(process.execPath, [GATEHOUSE_BIN, ...args], {
     cwd: options.cwd,
     env: { ...process.env, GATEHOUSE_LOG: 'info', ...options.env },
@@ -72,9 +83,12 @@ export function runGatehouse(args: string[], options: { cwd?: string; env?: Node
       const deadline = performance.now() + timeoutMs;
       while (!predicate(output)) {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`gatehouse exited (${child.exitCode ?? child.signalCode}) before the expected output:\n${output}`);
+          throw new Error(
+            `gatehouse exited (${child.exitCode ?? child.signalCode}) before the expected output:\n${output}`,
+          );
         }
-        if (performance.now() > deadline) throw new Error(`timed out waiting for output:\n${output}`);
+        if (performance.now() > deadline)
+          throw new Error(`timed out waiting for output:\n${output}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -82,7 +96,11 @@ export function runGatehouse(args: string[], options: { cwd?: string; env?: Node
 }
 
 /** Polls `url` until it answers `status`, failing after `timeoutMs`. */
-export async function waitForStatus(url: string, status: number, timeoutMs = 20_000): Promise<void> {
+export async function waitForStatus(
+  url: string,
+  status: number,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = 'no answer';
   while (performance.now() < deadline) {

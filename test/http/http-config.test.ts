@@ -2,7 +2,12 @@
 // forms, and the errors a wrong file gets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { httpIssuer, httpSchema, parseBindAddress, parseSocketMode } from '../../src/config/sections/http.ts';
+import {
+  httpIssuer,
+  httpSchema,
+  parseBindAddress,
+  parseSocketMode,
+} from '../../src/config/sections/http.ts';
 
 function problems(input: unknown): string[] {
   const result = httpSchema.safeParse(input);
@@ -15,7 +20,14 @@ describe('http config section', () => {
     const config = httpSchema.parse({});
     assert.equal(config.public_base, 'http://[::]:8080/');
     assert.equal(httpIssuer(config), 'http://[::]:8080/');
-    assert.deepEqual(config.trusted_proxies, ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/10', '127.0.0.0/8', 'fd00::/8', '::1/128']);
+    assert.deepEqual(config.trusted_proxies, [
+      '192.168.0.0/16',
+      '172.16.0.0/12',
+      '10.0.0.0/10',
+      '127.0.0.0/8',
+      'fd00::/8',
+      '::1/128',
+    ]);
     assert.deepEqual(config.listeners, [
       {
         name: 'web',
@@ -30,12 +42,25 @@ describe('http config section', () => {
         binds: [{ address: '[::]:8080' }],
         proxy_protocol: false,
       },
-      { name: 'internal', resources: [{ name: 'health' }], binds: [{ host: 'localhost', port: 8081 }], proxy_protocol: false },
+      {
+        name: 'internal',
+        resources: [{ name: 'health' }],
+        binds: [{ host: 'localhost', port: 8081 }],
+        proxy_protocol: false,
+      },
     ]);
   });
 
   it('keeps an explicit issuer', () => {
-    assert.equal(httpIssuer(httpSchema.parse({ public_base: 'https://auth.example.com/', issuer: 'https://example.com/' })), 'https://example.com/');
+    assert.equal(
+      httpIssuer(
+        httpSchema.parse({
+          public_base: 'https://auth.example.com/',
+          issuer: 'https://example.com/',
+        }),
+      ),
+      'https://example.com/',
+    );
   });
 
   it('accepts every MAS resource and bind form', () => {
@@ -44,14 +69,28 @@ describe('http config section', () => {
         {
           name: 'all',
           resources: [
-            { name: 'discovery' }, { name: 'human' }, { name: 'oauth' }, { name: 'compat' },
-            { name: 'graphql', playground: true }, { name: 'assets', path: './share/assets/' }, { name: 'adminapi' },
-            { name: 'health' }, { name: 'prometheus' }, { name: 'connection-info' },
+            { name: 'discovery' },
+            { name: 'human' },
+            { name: 'oauth' },
+            { name: 'compat' },
+            { name: 'graphql', playground: true },
+            { name: 'assets', path: './share/assets/' },
+            { name: 'adminapi' },
+            { name: 'health' },
+            { name: 'prometheus' },
+            { name: 'connection-info' },
           ],
           prefix: '/auth',
           binds: [
-            { address: '[::]:8080' }, { address: '0.0.0.0:8080' }, { host: 'localhost', port: 8081 }, { port: 8082 },
-            { socket: '/tmp/mas.sock' }, { socket: '/tmp/mas2.sock', mode: '660' }, { fd: 1 }, { fd: 0, kind: 'unix' }, {},
+            { address: '[::]:8080' },
+            { address: '0.0.0.0:8080' },
+            { host: 'localhost', port: 8081 },
+            { port: 8082 },
+            { socket: '/tmp/mas.sock' },
+            { socket: '/tmp/mas2.sock', mode: '660' },
+            { fd: 1 },
+            { fd: 0, kind: 'unix' },
+            {},
           ],
           proxy_protocol: false,
           tls: { certificate_file: '/c.pem', key_file: '/k.pem', password_file: '/p.txt' },
@@ -64,9 +103,14 @@ describe('http config section', () => {
   });
 
   it('rejects an unknown resource with its path', () => {
-    const found = problems({ listeners: [{ resources: [{ name: 'health' }, { name: 'webhooks' }], binds: [{ port: 1 }] }] });
+    const found = problems({
+      listeners: [{ resources: [{ name: 'health' }, { name: 'webhooks' }], binds: [{ port: 1 }] }],
+    });
     assert.equal(found.length, 1);
-    assert.match(found[0]!, /^listeners\.0\.resources\.1(\.name)?: unknown resource; expected one of discovery, human, /);
+    assert.match(
+      found[0]!,
+      /^listeners\.0\.resources\.1(\.name)?: unknown resource; expected one of discovery, human, /,
+    );
   });
 
   it('rejects unknown keys, empty listeners, bad binds, a relative prefix and half-set TLS', () => {
@@ -76,7 +120,12 @@ describe('http config section', () => {
         {
           resources: [{ name: 'assets', pth: 'x' }],
           prefix: 'auth',
-          binds: [{ address: 'localhost' }, { adress: ':80' }, { socket: '/s', mode: '0o999' }, { host: 'x', port: 70000 }],
+          binds: [
+            { address: 'localhost' },
+            { adress: ':80' },
+            { socket: '/s', mode: '0o999' },
+            { host: 'x', port: 70000 },
+          ],
           tls: { certificate: 'a', certificate_file: 'b' },
         },
       ],
@@ -91,20 +140,36 @@ describe('http config section', () => {
     assert.match(text, /^listeners\.1\.binds\.1: Unrecognized key: "adress"$/m);
     assert.match(text, /^listeners\.1\.binds\.2: `mode`: "0o999" is not an octal file mode/m);
     assert.match(text, /^listeners\.1\.binds\.3: `port`: Too big/m);
-    assert.match(text, /^listeners\.1\.tls\.certificate_file: set `certificate` or `certificate_file`, not both$/m);
+    assert.match(
+      text,
+      /^listeners\.1\.tls\.certificate_file: set `certificate` or `certificate_file`, not both$/m,
+    );
     assert.match(text, /^listeners\.1\.tls: TLS configuration is missing a private key$/m);
     assert.match(text, /^public_base: must be an absolute http\(s\) URL$/m);
   });
 
   it('names the bind forms when a bind mixes them', () => {
-    assert.deepEqual(problems({ listeners: [{ resources: [{ name: 'health' }], binds: [{ address: '127.0.0.1:1', port: 1 }] }] }), [
-      'listeners.0.binds.0: a bind is one of `address`, `host` with `port`, `socket` (with `mode`), or `fd` (with `kind`)',
-    ]);
+    assert.deepEqual(
+      problems({
+        listeners: [
+          { resources: [{ name: 'health' }], binds: [{ address: '127.0.0.1:1', port: 1 }] },
+        ],
+      }),
+      [
+        'listeners.0.binds.0: a bind is one of `address`, `host` with `port`, `socket` (with `mode`), or `fd` (with `kind`)',
+      ],
+    );
   });
 
   it('rejects trusted proxies that are not networks', () => {
-    assert.match(problems({ trusted_proxies: ['10.0.0.0/33'] })[0]!, /^trusted_proxies\.0: must be an IP address or network/);
-    assert.equal(httpSchema.parse({ trusted_proxies: ['2001:db8::/32', '10.1.2.3'] }).trusted_proxies.length, 2);
+    assert.match(
+      problems({ trusted_proxies: ['10.0.0.0/33'] })[0]!,
+      /^trusted_proxies\.0: must be an IP address or network/,
+    );
+    assert.equal(
+      httpSchema.parse({ trusted_proxies: ['2001:db8::/32', '10.1.2.3'] }).trusted_proxies.length,
+      2,
+    );
   });
 
   it('parses bind addresses and socket modes', () => {

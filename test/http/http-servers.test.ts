@@ -43,7 +43,9 @@ describe('startHttpServers', () => {
 
   it('replaces a malformed X-Request-Id with a generated one', async () => {
     running = await startTestServers(tcpListener([{ name: 'health' }]));
-    const res = await request(running.address(), '/health/live', { headers: { 'x-request-id': 'bad id with spaces' } });
+    const res = await request(running.address(), '/health/live', {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     const id = res.headers['x-request-id'];
     assert.match(String(id), /^[0-9A-HJKMNP-TV-Z]{26}$/);
     const again = await request(running.address(), '/health/live');
@@ -87,14 +89,22 @@ describe('startHttpServers', () => {
 
   it('answers bytes that are not HTTP with 400 and no stack trace', async () => {
     running = await startTestServers(tcpListener([{ name: 'health' }]));
-    const out = await rawRequest(running.address(), 'GET /health HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n');
+    const out = await rawRequest(
+      running.address(),
+      'GET /health HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n',
+    );
     assert.match(out, /^HTTP\/1\.1 400 /);
     assert.doesNotMatch(out, /at \S+ \(|node_modules/);
   });
 
   it('warns once at start-up per resource that is not available yet, and mounts nothing', async () => {
     running = await startTestServers(
-      tcpListener([{ name: 'discovery' }, { name: 'human' }, { name: 'graphql', playground: true }, { name: 'health' }]),
+      tcpListener([
+        { name: 'discovery' },
+        { name: 'human' },
+        { name: 'graphql', playground: true },
+        { name: 'health' },
+      ]),
     );
     const warnings = running.logs.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
     assert.deepEqual(warnings.sort(), [
@@ -102,7 +112,10 @@ describe('startHttpServers', () => {
       'resource graphql is not available yet in this version of Gatehouse',
       'resource human is not available yet in this version of Gatehouse',
     ]);
-    assert.equal((await request(running.address(), '/.well-known/openid-configuration')).status, 404);
+    assert.equal(
+      (await request(running.address(), '/.well-known/openid-configuration')).status,
+      404,
+    );
     assert.equal((await request(running.address(), '/health/live')).status, 200);
   });
 
@@ -110,7 +123,11 @@ describe('startHttpServers', () => {
     running = await startTestServers(tcpListener([{ name: 'health' }]));
     const port = Number(running.address().split(':')[1]);
     await assert.rejects(
-      startTestServers({ listeners: [{ name: 'clash', resources: [{ name: 'health' }], binds: [{ host: '127.0.0.1', port }] }] }),
+      startTestServers({
+        listeners: [
+          { name: 'clash', resources: [{ name: 'health' }], binds: [{ host: '127.0.0.1', port }] },
+        ],
+      }),
       /http\.listeners\[0\] \(clash\)\.binds\[0\]: cannot listen: address already in use/,
     );
   });

@@ -7,7 +7,11 @@ import { Writable } from 'node:stream';
 import { MockClock } from '../../src/clock.ts';
 import { httpSchema } from '../../src/config/sections/http.ts';
 import { telemetrySchema } from '../../src/config/sections/telemetry.ts';
-import { startHttpServers, type HttpServers, type StartHttpServersOptions } from '../../src/http/http-servers.ts';
+import {
+  startHttpServers,
+  type HttpServers,
+  type StartHttpServersOptions,
+} from '../../src/http/http-servers.ts';
 import type { HealthProbe } from '../../src/http/resources/health.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
@@ -22,7 +26,8 @@ export class LogCapture extends Writable {
   readonly lines: LogLine[] = [];
 
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as LogLine);
+    for (const line of chunk.toString('utf8').split('\n'))
+      if (line !== '') this.lines.push(JSON.parse(line) as LogLine);
     done();
   }
 
@@ -47,7 +52,9 @@ export interface TestServers {
 
 export async function startTestServers(
   http: unknown,
-  options: { telemetry?: unknown; health?: HealthProbe } & Partial<Pick<StartHttpServersOptions, 'assetsDefaultPath' | 'pid'>> = {},
+  options: { telemetry?: unknown; health?: HealthProbe } & Partial<
+    Pick<StartHttpServersOptions, 'assetsDefaultPath' | 'pid'>
+  > = {},
 ): Promise<TestServers> {
   const logs = new LogCapture();
   const servers = await startHttpServers({
@@ -57,7 +64,9 @@ export async function startTestServers(
     logger: createLogger({ level: 'debug', destination: logs }),
     rng: new SeededRng('http-tests'),
     clock: new MockClock(),
-    ...(options.assetsDefaultPath !== undefined ? { assetsDefaultPath: options.assetsDefaultPath } : {}),
+    ...(options.assetsDefaultPath !== undefined
+      ? { assetsDefaultPath: options.assetsDefaultPath }
+      : {}),
     ...(options.pid !== undefined ? { pid: options.pid } : {}),
   });
   return {
@@ -75,7 +84,9 @@ export async function startTestServers(
 
 /** One listener on 127.0.0.1 with a free port. */
 export function tcpListener(resources: unknown[], extra: Record<string, unknown> = {}): unknown {
-  return { listeners: [{ name: 'test', resources, binds: [{ host: '127.0.0.1', port: 0 }], ...extra }] };
+  return {
+    listeners: [{ name: 'test', resources, binds: [{ host: '127.0.0.1', port: 0 }], ...extra }],
+  };
 }
 
 export interface Response {
@@ -94,7 +105,11 @@ export interface RequestOptions {
 }
 
 /** A request to `address` (`host:port`, `[v6]:port` or `unix:/path`) for `path`. */
-export function request(address: string, path: string, options: RequestOptions = {}): Promise<Response> {
+export function request(
+  address: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Response> {
   const target = address.startsWith('unix:')
     ? { socketPath: address.slice('unix:'.length) }
     : (() => {
@@ -117,7 +132,12 @@ export function request(address: string, path: string, options: RequestOptions =
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text: body.toString('utf8'),
+          });
         });
         res.on('error', reject);
       },

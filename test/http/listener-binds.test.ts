@@ -28,7 +28,10 @@ const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) =>
   (list ?? []).some((i) => i.family === 'IPv6' && i.address === '::1'),
 );
 
-function listenOn(server: Server, options: { port?: number; host?: string; path?: string }): Promise<void> {
+function listenOn(
+  server: Server,
+  options: { port?: number; host?: string; path?: string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => resolve());
@@ -36,10 +39,17 @@ function listenOn(server: Server, options: { port?: number; host?: string; path?
 }
 
 /** Runs inherited-fd-child.ts with `fd` as its fd 3; resolves with its first line of output. */
-async function runChild(fd: number, http: unknown): Promise<{ line: Record<string, unknown>; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./inherited-fd-child.ts', import.meta.url)), JSON.stringify(http)], {
-    stdio: ['pipe', 'pipe', 'inherit', fd],
-  });
+async function runChild(
+  fd: number,
+  http: unknown,
+): Promise<{ line: Record<string, unknown>; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./inherited-fd-child.ts', import.meta.url)), JSON.stringify(http)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit', fd],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
@@ -60,7 +70,13 @@ async function runChild(fd: number, http: unknown): Promise<{ line: Record<strin
 describe('listener binds', () => {
   it('listens on host+port and on an IPv4 address', async () => {
     running = await startTestServers({
-      listeners: [{ name: 'both', resources: health, binds: [{ host: '127.0.0.1', port: 0 }, { address: '127.0.0.1:0' }] }],
+      listeners: [
+        {
+          name: 'both',
+          resources: health,
+          binds: [{ host: '127.0.0.1', port: 0 }, { address: '127.0.0.1:0' }],
+        },
+      ],
     });
     const addresses = running.servers.addresses();
     assert.equal(addresses.length, 2);
@@ -72,7 +88,9 @@ describe('listener binds', () => {
   });
 
   it('listens on an IPv6 address', { skip: !hasIpv6Loopback && 'no IPv6 loopback' }, async () => {
-    running = await startTestServers({ listeners: [{ resources: health, binds: [{ address: '[::1]:0' }] }] });
+    running = await startTestServers({
+      listeners: [{ resources: health, binds: [{ address: '[::1]:0' }] }],
+    });
     const address = running.address();
     assert.match(address, /^\[::1\]:\d+$/);
     assert.equal((await request(address, '/health')).status, 200);
@@ -90,7 +108,9 @@ describe('listener binds', () => {
     await new Promise<void>((resolve) => stale.close(() => resolve()));
     assert.ok(existsSync(path), 'stale socket file present');
 
-    running = await startTestServers({ listeners: [{ name: 'unix', resources: health, binds: [{ socket: path, mode: '600' }] }] });
+    running = await startTestServers({
+      listeners: [{ name: 'unix', resources: health, binds: [{ socket: path, mode: '600' }] }],
+    });
     assert.equal(running.address(), `unix:${path}`);
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal((await request(running.address(), '/health')).text, 'ok');
@@ -101,7 +121,9 @@ describe('listener binds', () => {
 
   it('accepts a numeric mode as octal digits', async () => {
     const path = join(tempDir(), 'gh.sock');
-    running = await startTestServers({ listeners: [{ resources: health, binds: [{ socket: path, mode: 660 }] }] });
+    running = await startTestServers({
+      listeners: [{ resources: health, binds: [{ socket: path, mode: 660 }] }],
+    });
     assert.equal(statSync(path).mode & 0o777, 0o660);
   });
 
@@ -120,11 +142,15 @@ describe('listener binds', () => {
     await listenOn(parent, { host: '127.0.0.1', port: 0 });
     const port = (parent.address() as { port: number }).port;
     const fd = (parent as unknown as { _handle: { fd: number } })._handle.fd;
-    const child = await runChild(fd, { listeners: [{ name: 'inherited', resources: health, binds: [{ fd: 0 }] }] });
+    const child = await runChild(fd, {
+      listeners: [{ name: 'inherited', resources: health, binds: [{ fd: 0 }] }],
+    });
     // The child has its own copy of the socket now; the parent stops accepting on it.
     await new Promise<void>((resolve) => parent.close(() => resolve()));
     try {
-      assert.deepEqual(child.line, { addresses: [{ listener: 'inherited', address: `fd:3 (127.0.0.1:${port})` }] });
+      assert.deepEqual(child.line, {
+        addresses: [{ listener: 'inherited', address: `fd:3 (127.0.0.1:${port})` }],
+      });
       assert.equal((await request(`127.0.0.1:${port}`, '/health')).text, 'ok');
     } finally {
       await child.stop();
@@ -140,12 +166,21 @@ describe('listener binds', () => {
     renameSync(join(dir, 'made.sock'), path);
     const fd = (parent as unknown as { _handle: { fd: number } })._handle.fd;
     try {
-      const wrong = await runChild(fd, { listeners: [{ resources: health, binds: [{ fd: 0, kind: 'tcp' }] }] });
+      const wrong = await runChild(fd, {
+        listeners: [{ resources: health, binds: [{ fd: 0, kind: 'tcp' }] }],
+      });
       await wrong.stop();
-      assert.match(String(wrong.line.error), /binds\[0\]: cannot listen: fd 3 is a UNIX socket, not tcp/);
-      const child = await runChild(fd, { listeners: [{ resources: health, binds: [{ fd: 0, kind: 'unix' }] }] });
+      assert.match(
+        String(wrong.line.error),
+        /binds\[0\]: cannot listen: fd 3 is a UNIX socket, not tcp/,
+      );
+      const child = await runChild(fd, {
+        listeners: [{ resources: health, binds: [{ fd: 0, kind: 'unix' }] }],
+      });
       try {
-        assert.deepEqual(child.line, { addresses: [{ listener: 'listener-0', address: 'fd:3 (unix)' }] });
+        assert.deepEqual(child.line, {
+          addresses: [{ listener: 'listener-0', address: 'fd:3 (unix)' }],
+        });
         await new Promise<void>((resolve) => parent.close(() => resolve()));
         assert.equal((await request(`unix:${path}`, '/health')).text, 'ok');
       } finally {

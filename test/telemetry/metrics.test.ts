@@ -26,6 +26,9 @@ describe('createMetrics', () => {
 
   it('turns a collector base URL into the OTLP metrics URL', () => {
     assert.equal(otlpMetricsUrl('https://localhost:4318'), 'https://localhost:4318/v1/metrics');
-    assert.equal(otlpMetricsUrl('https://collector.example.com/custom/path'), 'https://collector.example.com/custom/path');
+    assert.equal(
+      otlpMetricsUrl('https://collector.example.com/custom/path'),
+      'https://collector.example.com/custom/path',
+    );
   });
 });

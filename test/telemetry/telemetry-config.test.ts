@@ -14,9 +14,19 @@ describe('telemetry config section', () => {
 
   it('accepts MAS keys', () => {
     const config = telemetrySchema.parse({
-      tracing: { exporter: 'otlp', endpoint: 'https://localhost:4318', propagators: ['tracecontext', 'baggage', 'jaeger'], sample_rate: 0.5 },
+      tracing: {
+        exporter: 'otlp',
+        endpoint: 'https://localhost:4318',
+        propagators: ['tracecontext', 'baggage', 'jaeger'],
+        sample_rate: 0.5,
+      },
       metrics: { exporter: 'prometheus' },
-      sentry: { dsn: 'https://public@sentry.example.com/1', environment: 'staging', sample_rate: 1, traces_sample_rate: 0.1 },
+      sentry: {
+        dsn: 'https://public@sentry.example.com/1',
+        environment: 'staging',
+        sample_rate: 1,
+        traces_sample_rate: 0.1,
+      },
     });
     assert.equal(config.metrics.exporter, 'prometheus');
     assert.equal(config.tracing.sample_rate, 0.5);
@@ -30,6 +40,11 @@ describe('telemetry config section', () => {
     });
     assert.equal(result.success, false);
     const paths = result.error!.issues.map((i) => i.path.join('.')).sort();
-    assert.deepEqual(paths, ['metrics.exporter', 'sentry', 'sentry.traces_sample_rate', 'tracing.sample_rate']);
+    assert.deepEqual(paths, [
+      'metrics.exporter',
+      'sentry',
+      'sentry.traces_sample_rate',
+      'tracing.sample_rate',
+    ]);
   });
 });

@@ -54,11 +54,23 @@ export const databaseSchema = z
     ),
   })
   .superRefine((value, ctx) => {
-    const separate = ['host', 'port', 'socket', 'username', 'password', 'password_file', 'database'] as const;
+    const separate = [
+      'host',
+      'port',
+      'socket',
+      'username',
+      'password',
+      'password_file',
+      'database',
+    ] as const;
     if (value.uri !== undefined) {
       for (const key of separate) {
         if (value[key] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [key], message: `\`${key}\` cannot be combined with \`uri\`` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `\`${key}\` cannot be combined with \`uri\``,
+          });
         }
       }
       if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(value.uri)) {
@@ -70,10 +82,18 @@ export const databaseSchema = z
       }
     }
     if (value.password !== undefined && value.password_file !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'set `password` or `password_file`, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password_file'],
+        message: 'set `password` or `password_file`, not both',
+      });
     }
     if (value.min_connections > value.max_connections) {
-      ctx.addIssue({ code: 'custom', path: ['min_connections'], message: 'must not exceed `max_connections`' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_connections'],
+        message: 'must not exceed `max_connections`',
+      });
     }
   })
   .describe('How to connect to the database: PostgreSQL (MAS keys) or SQLite.');

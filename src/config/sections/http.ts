@@ -29,10 +29,16 @@ export const httpResourceSchema = z
   .discriminatedUnion(
     'name',
     [
-      bare('discovery', 'OIDC discovery documents (`/.well-known/openid-configuration`, webfinger).'),
+      bare(
+        'discovery',
+        'OIDC discovery documents (`/.well-known/openid-configuration`, webfinger).',
+      ),
       bare('human', 'Pages for people: login, registration, consent, account management.'),
       bare('oauth', 'OAuth 2.0 / OIDC endpoints (token, introspection, revocation, keys, ...).'),
-      bare('compat', 'Matrix client-server login compatibility endpoints (`/_matrix/client/*/login`, ...).'),
+      bare(
+        'compat',
+        'Matrix client-server login compatibility endpoints (`/_matrix/client/*/login`, ...).',
+      ),
       z
         .strictObject({
           name: z.literal('graphql').describe('The GraphQL API used by the account pages.'),
@@ -49,12 +55,15 @@ export const httpResourceSchema = z
           path: z
             .string()
             .optional()
-            .describe("Directory to serve. Defaults to the assets shipped with Gatehouse."),
+            .describe('Directory to serve. Defaults to the assets shipped with Gatehouse.'),
         })
         .describe('Static files on `/assets/`, precompressed `.br`/`.gz` served when accepted.'),
       bare('adminapi', 'The admin REST API on `/api/admin/v1` and its OpenAPI document.'),
       bare('health', 'Health checks on `/health` (and `/health/live`, `/health/ready`).'),
-      bare('prometheus', 'Prometheus metrics on `/metrics` (needs `telemetry.metrics.exporter: prometheus`).'),
+      bare(
+        'prometheus',
+        'Prometheus metrics on `/metrics` (process and HTTP request metrics).',
+      ),
       bare('connection-info', 'A debugging dump of the connection on `/connection-info`.'),
     ],
     {
@@ -89,7 +98,10 @@ const bindForms = [
     .describe('Listen on an address.'),
   z
     .strictObject({
-      socket: z.string().min(1).describe('Path of the UNIX socket. An existing socket there is replaced.'),
+      socket: z
+        .string()
+        .min(1)
+        .describe('Path of the UNIX socket. An existing socket there is replaced.'),
       mode: z
         .union([z.string(), z.number().int()])
         .superRefine((value, ctx) => {
@@ -110,7 +122,9 @@ const bindForms = [
         .int()
         .nonnegative()
         .default(0)
-        .describe('Index of a socket passed by the parent process (systemd socket activation): 0 is fd 3.'),
+        .describe(
+          'Index of a socket passed by the parent process (systemd socket activation): 0 is fd 3.',
+        ),
       kind: z.enum(['tcp', 'unix']).default('tcp').describe('Kind of the inherited socket.'),
     })
     .describe('Accept connections on a socket inherited from the parent process.'),
@@ -119,14 +133,21 @@ const bindForms = [
 export const httpBindSchema = z
   .union(bindForms, {
     error: (issue) => {
-      const generic = 'a bind is one of `address`, `host` with `port`, `socket` (with `mode`), or `fd` (with `kind`)';
-      if (issue.code !== 'invalid_union' || typeof issue.input !== 'object' || issue.input === null) return generic;
+      const generic =
+        'a bind is one of `address`, `host` with `port`, `socket` (with `mode`), or `fd` (with `kind`)';
+      if (issue.code !== 'invalid_union' || typeof issue.input !== 'object' || issue.input === null)
+        return generic;
       // The form that has all its keys and no others is the one meant: report its complaint.
       const meant = issue.errors.find((branch) =>
-        branch.every((i) => i.code !== 'unrecognized_keys' && !(i.code === 'invalid_type' && i.input === undefined)),
+        branch.every(
+          (i) =>
+            i.code !== 'unrecognized_keys' && !(i.code === 'invalid_type' && i.input === undefined),
+        ),
       );
       const first = meant?.[0];
-      return first === undefined || first.path.length === 0 ? generic : `\`${first.path.join('.')}\`: ${first.message}`;
+      return first === undefined || first.path.length === 0
+        ? generic
+        : `\`${first.path.join('.')}\`: ${first.message}`;
     },
   })
   .describe('Where a listener accepts connections.');
@@ -143,7 +164,11 @@ export const httpTlsSchema = z
   .superRefine((tls, ctx) => {
     const pair = (inline: keyof typeof tls, file: keyof typeof tls, required: string | null) => {
       if (tls[inline] !== undefined && tls[file] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [file], message: `set \`${inline}\` or \`${file}\`, not both` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [file],
+          message: `set \`${inline}\` or \`${file}\`, not both`,
+        });
       }
       if (required !== null && tls[inline] === undefined && tls[file] === undefined) {
         ctx.addIssue({ code: 'custom', message: `TLS configuration is missing a ${required}` });
@@ -158,7 +183,10 @@ export const httpTlsSchema = z
 export const httpListenerSchema = z
   .strictObject({
     name: z.string().optional().describe('Name of the listener, shown in logs and metrics.'),
-    resources: z.array(httpResourceSchema).min(1, 'listener has no resources').describe('Resources to serve.'),
+    resources: z
+      .array(httpResourceSchema)
+      .min(1, 'listener has no resources')
+      .describe('Resources to serve.'),
     prefix: z
       .string()
       .startsWith('/', 'must start with `/`')
@@ -168,13 +196,23 @@ export const httpListenerSchema = z
       .array(httpBindSchema)
       .min(1, 'listener does not bind to any address')
       .describe('Addresses, sockets or file descriptors to listen on.'),
-    proxy_protocol: z.boolean().default(false).describe("Expect HAProxy's PROXY protocol on connections."),
+    proxy_protocol: z
+      .boolean()
+      .default(false)
+      .describe("Expect HAProxy's PROXY protocol on connections."),
     tls: httpTlsSchema.optional(),
   })
   .describe('An HTTP listener: what it serves and where.');
 
 /** MAS's default trusted proxies (private networks and loopback). MAS writes 10.0.0.0/10. */
-const defaultTrustedProxies = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/10', '127.0.0.0/8', 'fd00::/8', '::1/128'];
+const defaultTrustedProxies = [
+  '192.168.0.0/16',
+  '172.16.0.0/12',
+  '10.0.0.0/10',
+  '127.0.0.0/8',
+  'fd00::/8',
+  '::1/128',
+];
 
 const defaultListeners = [
   {
@@ -216,14 +254,16 @@ export const httpSchema = z
     listeners: z
       .array(httpListenerSchema)
       .default(() => structuredClone(defaultListeners))
-      .describe('HTTP listeners. Defaults to `web` on `[::]:8080` and `internal` (health) on `localhost:8081`.'),
+      .describe(
+        'HTTP listeners. Defaults to `web` on `[::]:8080` and `internal` (health) on `localhost:8081`.',
+      ),
     trusted_proxies: z
       .array(cidr)
       .default(() => [...defaultTrustedProxies])
       .describe('Reverse proxies whose `X-Forwarded-For` header is believed.'),
-    public_base: url('Public URL where Gatehouse is reachable; absolute URLs are built from it.').default(
-      'http://[::]:8080/',
-    ),
+    public_base: url(
+      'Public URL where Gatehouse is reachable; absolute URLs are built from it.',
+    ).default('http://[::]:8080/'),
     issuer: url('OIDC issuer advertised in discovery. Defaults to `public_base`.').optional(),
   })
   .describe('The web server: public URL, issuer, trusted proxies and listeners.');
@@ -245,7 +285,9 @@ export function parseBindAddress(address: string): { host: string; port: number 
   const match = /^(?:\[([0-9A-Fa-f:.]+(?:%[\w.-]+)?)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
   const port = match === null ? NaN : Number(match[3]);
   if (match === null || port > 65535) {
-    throw new Error(`"${address}" is not HOST:PORT (write IPv6 addresses in brackets, e.g. "[::]:8080")`);
+    throw new Error(
+      `"${address}" is not HOST:PORT (write IPv6 addresses in brackets, e.g. "[::]:8080")`,
+    );
   }
   const host = match[1] ?? match[2]!;
   if (match[1] !== undefined && isIP(host.replace(/%.*$/, '')) !== 6) {
@@ -262,7 +304,9 @@ export function parseBindAddress(address: string): { host: string; port: number 
 export function parseSocketMode(mode: string | number): number {
   const digits = typeof mode === 'number' ? String(mode) : mode.replace(/^0o/i, '');
   if (!/^[0-7]{1,4}$/.test(digits)) {
-    throw new Error(`"${mode}" is not an octal file mode; write it as a quoted string such as "660"`);
+    throw new Error(
+      `"${mode}" is not an octal file mode; write it as a quoted string such as "660"`,
+    );
   }
   return parseInt(digits, 8);
 }

@@ -30,7 +30,9 @@ export const metricsSchema = z
     exporter: z
       .enum(['none', 'stdout', 'otlp', 'prometheus'])
       .default('none')
-      .describe('Where to send metrics. `prometheus` needs a listener with the `prometheus` resource.'),
+      .describe(
+        'Where to send metrics. `prometheus` needs a listener with the `prometheus` resource.',
+      ),
     endpoint,
   })
   .describe('Exporting metrics.');
@@ -38,7 +40,10 @@ export const metricsSchema = z
 export const sentrySchema = z
   .strictObject({
     dsn: z.string().optional().describe('Sentry DSN.'),
-    environment: z.string().optional().describe('Environment reported to Sentry. Defaults to `production`.'),
+    environment: z
+      .string()
+      .optional()
+      .describe('Environment reported to Sentry. Defaults to `production`.'),
     sample_rate: rate('Share of error events sent, 0.0 to 1.0. Defaults to 1.0.'),
     traces_sample_rate: rate('Share of transactions traced, 0.0 to 1.0. Defaults to 0.0.'),
   })

@@ -15,11 +15,14 @@ const MISSING_CACHE_CONTROL = 'public, max-age=300';
 
 export function assetsResource(path: string, logger: Logger): FastifyPluginAsync {
   const root = resolve(path);
-  if (!existsSync(root)) logger.warn({ path: root }, 'assets directory does not exist: /assets/ will answer 404');
+  if (!existsSync(root))
+    logger.warn({ path: root }, 'assets directory does not exist: /assets/ will answer 404');
   return async (app) => {
     await app.register(
       async (scope) => {
-        scope.setNotFoundHandler((_request, reply) => sendNotFound(reply.header('cache-control', MISSING_CACHE_CONTROL)));
+        scope.setNotFoundHandler((_request, reply) =>
+          sendNotFound(reply.header('cache-control', MISSING_CACHE_CONTROL)),
+        );
         await scope.register(fastifyStatic, {
           root,
           prefix: '/',

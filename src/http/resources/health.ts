@@ -26,10 +26,17 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 function text(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(body);
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .type('text/plain; charset=utf-8')
+    .send(body);
 }
 
-export function healthResource(probe: HealthProbe, timeoutMs = PROBE_TIMEOUT_MS): FastifyPluginAsync {
+export function healthResource(
+  probe: HealthProbe,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): FastifyPluginAsync {
   return async (app) => {
     app.get('/health', async (request, reply) => {
       try {

@@ -37,7 +37,10 @@ type Factory<N extends HttpResourceName> = (
 
 /** A resource MAS has that comes with a later version: accepted, announced, not mounted. */
 const notAvailableYet = (resource: { name: string }, deps: ResourceDependencies): null => {
-  deps.logger.warn({ resource: resource.name }, `resource ${resource.name} is not available yet in this version of Gatehouse`);
+  deps.logger.warn(
+    { resource: resource.name },
+    `resource ${resource.name} is not available yet in this version of Gatehouse`,
+  );
   return null;
 };
 
@@ -55,7 +58,10 @@ const factories: { [N in HttpResourceName]: Factory<N> } = {
 };
 
 /** The plugin serving `resource`, or null when it mounts nothing. */
-export function resourcePlugin(resource: HttpResourceConfig, deps: ResourceDependencies): FastifyPluginAsync | null {
+export function resourcePlugin(
+  resource: HttpResourceConfig,
+  deps: ResourceDependencies,
+): FastifyPluginAsync | null {
   const factory = factories[resource.name] as Factory<HttpResourceName>;
   return factory(resource, deps);
 }

@@ -11,15 +11,23 @@ import type { Logger } from '../../telemetry/logger.ts';
 export function prometheusResource(metrics: Metrics, logger: Logger): FastifyPluginAsync {
   const scrape = metrics.prometheus;
   if (scrape === null) {
-    logger.warn('the prometheus resource is mounted on a metrics pipeline without Prometheus: /metrics will answer 404');
+    logger.warn(
+      'the prometheus resource is mounted on a metrics pipeline without Prometheus: /metrics will answer 404',
+    );
   }
   return async (app) => {
     app.get('/metrics', async (_request, reply) => {
       reply.header('cache-control', 'no-store');
       if (scrape === null) {
-        return reply.code(404).type('text/plain; charset=utf-8').send('Prometheus metrics are not collected by this process');
+        return reply
+          .code(404)
+          .type('text/plain; charset=utf-8')
+          .send('Prometheus metrics are not collected by this process');
       }
-      return reply.code(200).type(scrape.contentType).send(await scrape.collect());
+      return reply
+        .code(200)
+        .type(scrape.contentType)
+        .send(await scrape.collect());
     });
   };
 }

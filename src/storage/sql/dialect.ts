@@ -10,7 +10,14 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, sql, type ColumnDataType, type Expression, type RawBuilder } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  sql,
+  type ColumnDataType,
+  type Expression,
+  type RawBuilder,
+} from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../config/sections/database.ts';
 import { readInlineOrFile } from '../../config/secret-file.ts';
@@ -36,6 +43,14 @@ export interface SqlDialect {
   fromJson<T>(value: JsonValue): T;
   /** True when the error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * Row locks that skip rows other transactions hold (`SELECT ... FOR UPDATE SKIP LOCKED`), so
+   * concurrent queue workers claim different jobs without waiting. SQLite has no row locks: its
+   * writers are serialised by BEGIN IMMEDIATE instead.
+   */
+  readonly supportsSkipLocked: boolean;
+  /** `LISTEN`/`NOTIFY` between connections (queue workers wake on new jobs instead of polling). */
+  readonly supportsNotify: boolean;
 }
 
 /** What a timestamp column holds: a Date from pg, a string from SQLite. */
@@ -54,7 +69,10 @@ export const sqliteDialect: SqlDialect = {
   toJson: (value) => JSON.stringify(value),
   fromJson: <T>(value: JsonValue) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
   isUniqueViolation: (error) =>
-    error instanceof Error && /UNIQUE constraint failed|PRIMARY KEY constraint failed/.test(error.message),
+    error instanceof Error &&
+    /UNIQUE constraint failed|PRIMARY KEY constraint failed/.test(error.message),
+  supportsSkipLocked: false,
+  supportsNotify: false,
 };
 
 export const postgresDialect: SqlDialect = {
@@ -67,8 +85,11 @@ export const postgresDialect: SqlDialect = {
   fromBoolean: (value) => value === true || value === 1,
   // pg serialises objects itself, but arrays would become PostgreSQL arrays: always send text.
   toJson: (value) => JSON.stringify(value),
-  fromJson: <T>(value: JsonValue) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
+  // pg has already parsed jsonb: a string here is a JSON string value, not JSON text.
+  fromJson: <T>(value: JsonValue) => value as T,
   isUniqueViolation: (error) => (error as { code?: unknown } | null)?.code === '23505',
+  supportsSkipLocked: true,
+  supportsNotify: true,
 };
 
 export interface SqlConnection {
@@ -87,13 +108,15 @@ export function sqlitePathFromUri(uri: string | undefined): string | null {
   if (rest === ':memory:') return ':memory:';
   // Accept `sqlite:///abs/path` and `sqlite://rel` as other tools write them.
   const path = rest.startsWith('//') ? rest.slice(2) : rest;
-  if (path === '') throw new Error('database.uri: `sqlite:` needs a file path, e.g. `sqlite:data/gatehouse.db`');
+  if (path === '')
+    throw new Error('database.uri: `sqlite:` needs a file path, e.g. `sqlite:data/gatehouse.db`');
   return path;
 }
 
 export function describeDatabase(config: DatabaseConfig): string {
   const sqlitePath = sqlitePathFromUri(config.uri);
-  if (sqlitePath !== null) return sqlitePath === ':memory:' ? 'SQLite (in memory)' : `SQLite ${resolve(sqlitePath)}`;
+  if (sqlitePath !== null)
+    return sqlitePath === ':memory:' ? 'SQLite (in memory)' : `SQLite ${resolve(sqlitePath)}`;
   if (config.uri !== undefined) {
     try {
       const url = new URL(config.uri);
@@ -115,7 +138,8 @@ function postgresPoolConfig(config: DatabaseConfig): pg.PoolConfig {
   };
   if (config.uri !== undefined) {
     // `postgresql://` alone means "libpq defaults", as in MAS.
-    if (config.uri !== 'postgresql://' && config.uri !== 'postgres://') pool.connectionString = config.uri;
+    if (config.uri !== 'postgresql://' && config.uri !== 'postgres://')
+      pool.connectionString = config.uri;
   } else {
     if (config.socket !== undefined) pool.host = config.socket;
     else if (config.host !== undefined) pool.host = config.host;
@@ -146,7 +170,10 @@ export function connectDatabase(config: DatabaseConfig): SqlConnection {
   const sqlitePath = sqlitePathFromUri(config.uri);
   if (sqlitePath !== null) {
     if (sqlitePath !== ':memory:') mkdirSync(dirname(resolve(sqlitePath)), { recursive: true });
-    const database = openNodeSqlite({ path: sqlitePath, busyTimeoutMs: config.busy_timeout * 1000 });
+    const database = openNodeSqlite({
+      path: sqlitePath,
+      busyTimeoutMs: config.busy_timeout * 1000,
+    });
     return {
       db: new Kysely<Schema>({ dialect: new NodeSqliteDialect(database) }),
       dialect: sqliteDialect,

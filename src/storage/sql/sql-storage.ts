@@ -36,7 +36,9 @@ export class SqlStorage implements Storage {
   }
 
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.connection.db.transaction().execute((tx) => work(repositories(tx, this.connection.dialect)));
+    return this.connection.db
+      .transaction()
+      .execute((tx) => work(repositories(tx, this.connection.dialect)));
   }
 
   ping(): Promise<void> {

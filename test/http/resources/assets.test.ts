@@ -36,17 +36,23 @@ describe('assets resource', () => {
   });
 
   it('picks the precompressed variant the client accepts', async () => {
-    const br = await request(t.address(), '/assets/app-abc123.js', { headers: { 'accept-encoding': 'gzip, br' } });
+    const br = await request(t.address(), '/assets/app-abc123.js', {
+      headers: { 'accept-encoding': 'gzip, br' },
+    });
     assert.equal(br.headers['content-encoding'], 'br');
     assert.deepEqual(br.body, brotliCompressSync(js));
     assert.match(String(br.headers.vary), /accept-encoding/i);
     assert.equal(br.headers['cache-control'], 'public, max-age=31536000, immutable');
 
-    const gz = await request(t.address(), '/assets/app-abc123.js', { headers: { 'accept-encoding': 'gzip' } });
+    const gz = await request(t.address(), '/assets/app-abc123.js', {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     assert.equal(gz.headers['content-encoding'], 'gzip');
     assert.deepEqual(gz.body, gzipSync(js));
 
-    const identity = await request(t.address(), '/assets/app-abc123.js', { headers: { 'accept-encoding': 'identity' } });
+    const identity = await request(t.address(), '/assets/app-abc123.js', {
+      headers: { 'accept-encoding': 'identity' },
+    });
     assert.equal(identity.headers['content-encoding'], undefined);
     assert.equal(identity.text, js);
   });
@@ -71,7 +77,9 @@ describe('assets resource', () => {
   it('uses the resource `path` over the default', async () => {
     const own = mkdtempSync(join(tmpdir(), 'gh-assets-own-'));
     writeFileSync(join(own, 'only-here.txt'), 'mine');
-    const s = await startTestServers(tcpListener([{ name: 'assets', path: own }]), { assetsDefaultPath: dir });
+    const s = await startTestServers(tcpListener([{ name: 'assets', path: own }]), {
+      assetsDefaultPath: dir,
+    });
     try {
       assert.equal((await request(s.address(), '/assets/only-here.txt')).text, 'mine');
       assert.equal((await request(s.address(), '/assets/plain.css')).status, 404);

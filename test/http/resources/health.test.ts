@@ -58,7 +58,10 @@ describe('health resource', () => {
         assert.deepEqual(before['/health'], [200, 'ok']);
         assert.deepEqual(before['/health/live'], [200, 'ok']);
         assert.equal(before['/health/ready']![0], 503);
-        assert.match(before['/health/ready']![1], /^not ready: \d+ database migration\(s\) pending$/);
+        assert.match(
+          before['/health/ready']![1],
+          /^not ready: \d+ database migration\(s\) pending$/,
+        );
         await storage.migrate();
         assert.deepEqual((await statuses(t.address()))['/health/ready'], [200, 'ok']);
       } finally {

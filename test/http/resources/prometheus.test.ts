@@ -5,11 +5,18 @@ import { request, startTestServers, type TestServers } from '../http-test-kit.ts
 const twoListeners = {
   listeners: [
     { name: 'web', resources: [{ name: 'health' }], binds: [{ host: '127.0.0.1', port: 0 }] },
-    { name: 'internal', resources: [{ name: 'prometheus' }], binds: [{ host: '127.0.0.1', port: 0 }] },
+    {
+      name: 'internal',
+      resources: [{ name: 'prometheus' }],
+      binds: [{ host: '127.0.0.1', port: 0 }],
+    },
   ],
 };
 
-async function withServers(telemetry: unknown, work: (t: TestServers) => Promise<void>): Promise<void> {
+async function withServers(
+  telemetry: unknown,
+  work: (t: TestServers) => Promise<void>,
+): Promise<void> {
   const t = await startTestServers(twoListeners, { telemetry });
   try {
     await work(t);
@@ -28,7 +35,10 @@ describe('prometheus resource', () => {
       assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
       const text = res.text;
       const counter = /^http_server_requests_total\{([^}]*)\} (\d+)$/gm;
-      const samples = [...text.matchAll(counter)].map((m) => ({ labels: m[1]!, value: Number(m[2]) }));
+      const samples = [...text.matchAll(counter)].map((m) => ({
+        labels: m[1]!,
+        value: Number(m[2]),
+      }));
       const live = samples.find(
         (s) =>
           s.labels.includes('http_route="/health/live"') &&
@@ -38,9 +48,18 @@ describe('prometheus resource', () => {
       );
       assert.equal(live?.value, 1, text);
       // Unmatched paths are one series, not one per path.
-      assert.ok(samples.some((s) => s.labels.includes('http_route="FALLBACK"') && s.labels.includes('http_response_status_code="404"')));
+      assert.ok(
+        samples.some(
+          (s) =>
+            s.labels.includes('http_route="FALLBACK"') &&
+            s.labels.includes('http_response_status_code="404"'),
+        ),
+      );
       assert.doesNotMatch(text, /missing\/42/);
-      assert.match(text, /^http_server_request_duration_bucket\{.*http_route="\/health\/live".*le="\+Inf"\} 1$/m);
+      assert.match(
+        text,
+        /^http_server_request_duration_bucket\{.*http_route="\/health\/live".*le="\+Inf"\} 1$/m,
+      );
       assert.match(text, /^# TYPE http_server_request_duration histogram$/m);
       const rss = /^process_memory_usage (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
       assert.ok(rss && Number(rss[1]) > 1_000_000, 'resident memory gauge present');
@@ -55,7 +74,10 @@ describe('prometheus resource', () => {
       const res = await request(t.address('internal'), '/metrics');
       assert.equal(res.status, 200);
       assert.match(res.text, /^http_server_requests_total\{.*http_route="\/health\/live".*\} 1$/m);
-      assert.ok(!t.logs.lines.some((l) => l.level === 'warn' && /metrics/.test(l.msg)), 'no warning');
+      assert.ok(
+        !t.logs.lines.some((l) => l.level === 'warn' && /metrics/.test(l.msg)),
+        'no warning',
+      );
     });
   });
 });

@@ -148,6 +148,28 @@ export function browserSessionRepositoryConformance(open: () => Promise<TestStor
       );
     });
 
+    it('deletes sessions finished before a time, and only those', async () => {
+      const [old, open] = await start(alice, 2);
+      await storage.transaction((repos) => repos.browserSessions.finish(clock, old!));
+      clock.advance(60_000);
+      const [recent] = await start(bob, 1);
+      await storage.transaction((repos) => repos.browserSessions.finish(clock, recent!));
+      const cutoff = new Date(clock.now().getTime() - 30_000);
+      assert.equal(
+        await storage.transaction((repos) => repos.browserSessions.deleteFinishedBefore(cutoff)),
+        1,
+      );
+      await storage.transaction(async (repos) => {
+        assert.equal(await repos.browserSessions.lookup(old!.id), null);
+        assert.notEqual(await repos.browserSessions.lookup(open!.id), null);
+        assert.notEqual(await repos.browserSessions.lookup(recent!.id), null);
+      });
+      assert.equal(
+        await storage.transaction((repos) => repos.browserSessions.deleteFinishedBefore(cutoff)),
+        0,
+      );
+    });
+
     it('records activity', async () => {
       const [session, other] = await start(alice, 2);
       clock.advance(30_000);

@@ -22,10 +22,16 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('hashed_password', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('upgraded_from_id', 'text', (c) => c.references('user_passwords.id').onDelete('set null'))
+    .addColumn('upgraded_from_id', 'text', (c) =>
+      c.references('user_passwords.id').onDelete('set null'),
+    )
     .addColumn('created_at', timestamp, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('user_passwords_user_id_idx').on('user_passwords').columns(['user_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('user_passwords_user_id_idx')
+    .on('user_passwords')
+    .columns(['user_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('user_sessions')
@@ -37,6 +43,14 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .addColumn('last_active_at', timestamp)
     .addColumn('last_active_ip', 'text')
     .execute();
-  await db.schema.createIndex('user_sessions_user_id_idx').on('user_sessions').column('user_id').execute();
-  await db.schema.createIndex('user_sessions_finished_at_idx').on('user_sessions').column('finished_at').execute();
+  await db.schema
+    .createIndex('user_sessions_user_id_idx')
+    .on('user_sessions')
+    .column('user_id')
+    .execute();
+  await db.schema
+    .createIndex('user_sessions_finished_at_idx')
+    .on('user_sessions')
+    .column('finished_at')
+    .execute();
 }

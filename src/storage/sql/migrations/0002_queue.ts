@@ -1,4 +1,7 @@
 // The job queue: jobs, the workers that run them, the leader lease and the cron schedules' state.
+// Where the database can notify other connections (PostgreSQL), a trigger announces every job that
+// becomes available on the `queue_available` channel, whoever made it so (an enqueue in a request,
+// a retry, the leader promoting scheduled jobs), so idle workers wake at once instead of polling.
 
 import { sql, type Kysely } from 'kysely';
 import type { SqlDialect } from '../dialect.ts';
@@ -33,15 +36,29 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .addColumn('schedule_name', 'text')
     .execute();
   // Claiming scans available jobs oldest first; promotion scans scheduled jobs by time.
-  await db.schema.createIndex('queue_jobs_status_created_idx').on('queue_jobs').columns(['status', 'created_at']).execute();
-  await db.schema.createIndex('queue_jobs_status_scheduled_idx').on('queue_jobs').columns(['status', 'scheduled_at']).execute();
-  await db.schema.createIndex('queue_jobs_started_by_idx').on('queue_jobs').column('started_by').execute();
+  await db.schema
+    .createIndex('queue_jobs_status_created_idx')
+    .on('queue_jobs')
+    .columns(['status', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('queue_jobs_status_scheduled_idx')
+    .on('queue_jobs')
+    .columns(['status', 'scheduled_at'])
+    .execute();
+  await db.schema
+    .createIndex('queue_jobs_started_by_idx')
+    .on('queue_jobs')
+    .column('started_by')
+    .execute();
 
   await db.schema
     .createTable('queue_leader')
     // A single row: the check keeps a second leader from ever being inserted.
     .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
-    .addColumn('queue_worker_id', 'text', (c) => c.notNull().references('queue_workers.id').onDelete('cascade'))
+    .addColumn('queue_worker_id', 'text', (c) =>
+      c.notNull().references('queue_workers.id').onDelete('cascade'),
+    )
     .addColumn('elected_at', timestamp, (c) => c.notNull())
     .addColumn('expires_at', timestamp, (c) => c.notNull())
     .execute();
@@ -50,6 +67,25 @@ export async function up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void
     .createTable('queue_schedules')
     .addColumn('schedule_name', 'text', (c) => c.primaryKey())
     .addColumn('last_scheduled_at', timestamp)
-    .addColumn('last_scheduled_job_id', 'text', (c) => c.references('queue_jobs.id').onDelete('set null'))
+    .addColumn('last_scheduled_job_id', 'text', (c) =>
+      c.references('queue_jobs.id').onDelete('set null'),
+    )
     .execute();
+
+  if (dialect.supportsNotify) {
+    // The payload is the queue name; PostgreSQL folds identical notifications of one transaction
+    // into one, so enqueueing 500 jobs at once wakes each listener once.
+    await sql`
+      create function queue_jobs_notify_available() returns trigger language plpgsql as $$
+      begin
+        perform pg_notify('queue_available', new.queue_name);
+        return null;
+      end
+      $$`.execute(db);
+    await sql`
+      create trigger queue_jobs_available
+      after insert or update of status on queue_jobs
+      for each row when (new.status = 'available')
+      execute function queue_jobs_notify_available()`.execute(db);
+  }
 }

@@ -114,4 +114,12 @@ export class SqlBrowserSessionRepository implements BrowserSessionRepository {
       .executeTakeFirstOrThrow();
     return Number(row.count);
   }
+
+  async deleteFinishedBefore(before: Date): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('user_sessions')
+      .where('finished_at', '<', this.#dialect.toTimestamp(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
