@@ -1,5 +1,5 @@
-// `gatehouse config ...`: check, dump, generate and export the schema of the configuration file.
-// (`config sync` lives with the storage of clients and providers.)
+// `gatehouse config ...`: check, dump, generate and export the schema of the configuration file,
+// and `sync` the static clients it declares into the database.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,7 +11,9 @@ import { configPaths, formatProblems, loadConfig, type ConfigProblem } from '../
 import type { RootConfig } from '../config/root.ts';
 import { SecretsError } from '../crypto/secrets-error.ts';
 import { loadSecrets } from '../crypto/secrets-load.ts';
+import { ClientSyncError, syncClients, type ClientSyncReport } from '../services/client-sync.ts';
 import { CliError, type CliContext, type GlobalOptions } from './context.ts';
+import { assertMigrated, openStorage } from './lifecycle.ts';
 
 interface OutputOptions {
   output?: string;
@@ -85,6 +87,45 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     );
 
   config
+    .command('sync')
+    .description('write the static clients of the configuration (`clients`) to the database')
+    .option('--prune', 'delete static clients that are no longer in the configuration')
+    .option('--dry-run', 'only print what would change')
+    .action(async (options: { prune?: boolean; dryRun?: boolean }, command: Command) => {
+      const result = loadConfig(filesFor(ctx, command));
+      if (!result.ok) failWithProblems(ctx, result.problems);
+      const { config } = result;
+      let encrypter;
+      try {
+        ({ encrypter } = await loadSecrets(config.secrets));
+      } catch (error) {
+        if (!(error instanceof SecretsError)) throw error;
+        throw new CliError(
+          `invalid secrets:\n${error.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`,
+        );
+      }
+      const { storage, where } = openStorage(config.database, ctx.cwd);
+      try {
+        await assertMigrated(storage, where);
+        const report = await syncClients({
+          clients: config.clients,
+          storage,
+          clock: ctx.clock,
+          rng: ctx.rng,
+          encrypter,
+          prune: options.prune === true,
+          dryRun: options.dryRun === true,
+        });
+        for (const line of syncReportLines(report, options.dryRun === true)) ctx.out(line);
+      } catch (error) {
+        if (error instanceof ClientSyncError) throw new CliError(error.message);
+        throw error;
+      } finally {
+        await storage.close().catch(() => {});
+      }
+    });
+
+  config
     .command('schema')
     .description('print the JSON Schema (draft 2020-12) of the configuration file')
     .option('-o, --output <file>', 'write to this file instead of standard output')
@@ -92,6 +133,18 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       // Regenerating docs/config.schema.json is the common use, so this one overwrites.
       emit(ctx, configJsonSchemaText(), { ...options, force: true }, 0o644);
     });
+}
+
+/** One line per client that changes, then a summary. */
+export function syncReportLines(report: ClientSyncReport, dryRun: boolean): string[] {
+  const verb = (done: string, would: string) => (dryRun ? would : done);
+  return [
+    ...report.added.map((id) => `${verb('added', 'would add')} client ${id}`),
+    ...report.updated.map((id) => `${verb('updated', 'would update')} client ${id}`),
+    ...report.removed.map((id) => `${verb('removed', 'would remove')} client ${id}`),
+    `${dryRun ? 'dry run: ' : ''}${report.added.length} added, ${report.updated.length} updated, ` +
+      `${report.unchanged.length} unchanged, ${report.removed.length} removed`,
+  ];
 }
 
 function filesFor(ctx: CliContext, command: Command): string[] {

@@ -10,6 +10,7 @@ import { systemRng } from '../rng.ts';
 import { registerConfigCommands } from './config.ts';
 import { CliError, type CliContext } from './context.ts';
 import { registerDatabaseCommands } from './database.ts';
+import { registerManageCommands } from './manage.ts';
 import { registerServerCommand } from './server.ts';
 import { registerWorkerCommand } from './worker.ts';
 
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerWorkerCommand(program, ctx);
   registerConfigCommands(program, ctx);
   registerDatabaseCommands(program, ctx);
+  registerManageCommands(program, ctx);
 
   for (const command of program.commands)
     command.exitOverride().configureOutput(program.configureOutput());

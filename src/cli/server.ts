@@ -1,16 +1,22 @@
 // `gatehouse server`: the HTTP listeners and, unless --no-worker, an in-process worker (MAS
-// `mas-cli server`). Start-up order: configuration → secrets and keys → database (migrated unless
-// --no-migrate) → listeners → worker. SIGTERM/SIGINT stop it in reverse: listeners stop accepting
-// and let requests in flight finish, the worker finishes its jobs, the database is closed.
-// SIGHUP reloads what can change without a restart.
+// `mas-cli server`). Start-up order: configuration → secrets, keys, password schemes, templates →
+// database (migrated unless --no-migrate) → static clients synced (unless --no-sync) → listeners
+// → worker. SIGTERM/SIGINT stop it in reverse: listeners stop accepting and let requests in flight
+// finish, the worker finishes its jobs, the database is closed. SIGHUP reloads the templates.
 
 import type { Command } from 'commander';
+import { httpIssuer } from '../config/sections/http.ts';
+import { loadPasswordManager } from '../crypto/password-manager.ts';
 import { loadSecrets } from '../crypto/secrets-load.ts';
+import type { AppContext } from '../http/app-context.ts';
+import { UrlBuilder } from '../http/url-builder.ts';
+import { syncClients } from '../services/client-sync.ts';
+import { loadTemplates } from '../templates/templates.ts';
 import { SecretsError } from '../crypto/secrets-error.ts';
 import { HttpStartError, startHttpServers } from '../http/http-servers.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, catchSignals, migrate, openStorage } from './lifecycle.ts';
+import { assertMigrated, catchSignals, migrate, oneLine, openStorage } from './lifecycle.ts';
 import { loadConfigForCommand, logLevelFor } from './load-config.ts';
 import { startWorker } from './worker.ts';
 
@@ -20,6 +26,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 interface ServerOptions {
   migrate: boolean;
   worker: boolean;
+  sync: boolean;
 }
 
 export function registerServerCommand(program: Command, ctx: CliContext): void {
@@ -28,6 +35,10 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
     .description('run the HTTP listeners and, unless --no-worker, the background worker')
     .option('--no-migrate', 'do not apply pending database migrations on start')
     .option('--no-worker', 'do not run the background worker in this process')
+    .option(
+      '--no-sync',
+      'do not sync the static clients of the configuration to the database on start',
+    )
     .action(async (options: ServerOptions, command: Command) => {
       const { config, files } = loadConfigForCommand(ctx, command);
       const logger = createLogger({
@@ -35,8 +46,9 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
         clock: ctx.clock,
       });
 
+      let secrets;
       try {
-        await loadSecrets(config.secrets);
+        secrets = await loadSecrets(config.secrets);
       } catch (error) {
         if (error instanceof SecretsError) {
           throw new CliError(
@@ -45,10 +57,28 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
         }
         throw error;
       }
+      const passwords = await loadPasswordManager(config.passwords, { rng: ctx.rng }).catch(
+        (error: unknown) => {
+          throw new CliError(`passwords: ${oneLine(error)}`);
+        },
+      );
+      const templates = loadTemplates({
+        path: config.templates.path,
+        branding: config.branding,
+        ...(config.matrix ? { defaultServiceName: config.matrix.homeserver } : {}),
+        logger,
+      });
 
       const signals = catchSignals(() => {
-        // Templates arrive with the login pages; until then there is nothing to reload.
-        logger.info('SIGHUP received: nothing to reload in this version');
+        try {
+          templates.reload();
+          logger.info('SIGHUP received: templates reloaded');
+        } catch (error) {
+          logger.error(
+            { error: oneLine(error) },
+            'SIGHUP received: reloading the templates failed; keeping the previous ones',
+          );
+        }
       });
       const { storage, where } = openStorage(config.database, ctx.cwd);
       try {
@@ -60,12 +90,45 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
           await assertMigrated(storage, where);
         }
 
+        if (options.sync) {
+          try {
+            const report = await syncClients({
+              clients: config.clients,
+              storage,
+              clock: ctx.clock,
+              rng: ctx.rng,
+              encrypter: secrets.encrypter,
+            });
+            if (report.added.length + report.updated.length > 0) {
+              logger.info(
+                { added: report.added, updated: report.updated },
+                'synced static clients',
+              );
+            }
+          } catch (error) {
+            throw new CliError(`cannot sync the static clients: ${oneLine(error)}`);
+          }
+        }
+
+        const app: AppContext = {
+          config,
+          storage,
+          clock: ctx.clock,
+          rng: ctx.rng,
+          keystore: secrets.keystore,
+          encrypter: secrets.encrypter,
+          passwords,
+          templates,
+          urls: new UrlBuilder(config.http.public_base, httpIssuer(config.http)),
+          logger,
+        };
         let http;
         try {
           http = await startHttpServers({
             http: config.http,
             telemetry: config.telemetry,
             health: storage,
+            app,
             logger,
             rng: ctx.rng,
             clock: ctx.clock,

@@ -60,7 +60,10 @@ export function peekJwsHeader(jws: string): CompactJWSHeaderParameters {
   }
 }
 
-export async function verifyJws(key: SigningKey, jws: string): Promise<VerifiedJws> {
+/** What verification reads of a key: our own signing keys and clients' public keys both fit. */
+export type VerificationKey = Pick<SigningKey, 'kid' | 'algorithms' | 'publicKey'>;
+
+export async function verifyJws(key: VerificationKey, jws: string): Promise<VerifiedJws> {
   const header = peekJwsHeader(jws);
   const alg = header.alg as SigningAlgorithm;
   if (!key.algorithms.includes(alg))

@@ -142,8 +142,15 @@ export function createSigningKey(privateKey: KeyObject, kid?: string): SigningKe
   const publicKey = createPublicKey(privateKey);
   const members = publicMembers(publicKey, described.type);
   const resolvedKid = kid ?? jwkThumbprint(members);
-  // MAS publishes no `alg`: an RSA key serves six algorithms, so clients pick by `kty`/`crv`.
-  const publicJwk: PublicJwk = { ...members, use: 'sig', kid: resolvedKid };
+  // A key that serves one algorithm (EC, Ed25519) says which. An RSA key serves six (RS*, PS*), and a
+  // JWK `alg` would forbid the other five to strict verifiers, so, as MAS, it carries none.
+  const alg = described.algorithms.length === 1 ? described.algorithms[0] : undefined;
+  const publicJwk: PublicJwk = {
+    ...members,
+    use: 'sig',
+    kid: resolvedKid,
+    ...(alg ? { alg } : {}),
+  };
   return {
     ...described.type,
     kid: resolvedKid,

@@ -15,12 +15,15 @@ import { clientErrorHandler } from './error-handlers.ts';
 import { openBind, type OpenBind } from './listener-binds.ts';
 import { buildListenerApp, type ListenerApp } from './listener-app.ts';
 import { loadTlsMaterial } from './listener-tls.ts';
+import type { AppContext } from './app-context.ts';
 import type { HealthProbe } from './resources/index.ts';
 
 export interface StartHttpServersOptions {
   http: HttpConfig;
   telemetry: TelemetryConfig;
   health: HealthProbe;
+  /** Needed by the discovery, human and oauth resources. */
+  app?: AppContext;
   logger: Logger;
   rng: Rng;
   clock: Clock;
@@ -95,6 +98,7 @@ export async function startHttpServers(options: StartHttpServersOptions): Promis
         trustedProxies: http.trusted_proxies,
         deps: {
           health: options.health,
+          app: options.app ?? null,
           metrics,
           assetsDefaultPath: options.assetsDefaultPath ?? DEFAULT_ASSETS_PATH,
         },

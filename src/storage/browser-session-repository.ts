@@ -2,9 +2,14 @@
 // with the last activity recorded for the session list.
 
 import type { Clock } from '../clock.ts';
+import type {
+  AuthenticationMethod,
+  BrowserAuthentication,
+} from '../model/browser-authentication.ts';
 import type { BrowserSession } from '../model/browser-session.ts';
 import type { BrowserSessionId } from '../model/ids.ts';
 import type { User } from '../model/user.ts';
+import type { UserPassword } from '../model/user-password.ts';
 import type { Rng } from '../rng.ts';
 
 export interface BrowserSessionRepository {
@@ -20,6 +25,16 @@ export interface BrowserSessionRepository {
   recordActivity(session: BrowserSession, clock: Clock, ip: string | null): Promise<void>;
   /** Unfinished sessions, of one user or of everyone. */
   countActive(user?: User): Promise<number>;
+  /** Records a successful authentication (login) in the session. */
+  authenticate(
+    rng: Rng,
+    clock: Clock,
+    session: BrowserSession,
+    method: AuthenticationMethod,
+    userPassword: UserPassword | null,
+  ): Promise<BrowserAuthentication>;
+  /** The newest authentication of the session (gives `auth_time`), or null. */
+  lastAuthentication(session: BrowserSession): Promise<BrowserAuthentication | null>;
   /** Deletes sessions finished before `before` (retention); returns how many. */
   deleteFinishedBefore(before: Date): Promise<number>;
 }

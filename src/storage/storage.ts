@@ -14,7 +14,14 @@
 // storage/sql/repositories/, add it to `Repositories` below and to `SqlStorage`, and add its
 // conformance tests to test/storage/ (they run on SQLite and PostgreSQL).
 
+import type { AuthorizationGrantRepository } from './authorization-grant-repository.ts';
 import type { BrowserSessionRepository } from './browser-session-repository.ts';
+import type { ClientAssertionRepository } from './client-assertion-repository.ts';
+import type { ConsentRepository } from './consent-repository.ts';
+import type { DeviceCodeGrantRepository } from './device-code-grant-repository.ts';
+import type { OAuth2ClientRepository } from './oauth2-client-repository.ts';
+import type { OAuth2SessionRepository } from './oauth2-session-repository.ts';
+import type { AccessTokenRepository, RefreshTokenRepository } from './oauth2-token-repository.ts';
 import type { QueueRepository } from './queue-repository.ts';
 import type { UserPasswordRepository } from './user-password-repository.ts';
 import type { UserRepository } from './user-repository.ts';
@@ -24,6 +31,14 @@ export interface Repositories {
   readonly userPasswords: UserPasswordRepository;
   readonly browserSessions: BrowserSessionRepository;
   readonly queue: QueueRepository;
+  readonly oauth2Clients: OAuth2ClientRepository;
+  readonly authorizationGrants: AuthorizationGrantRepository;
+  readonly deviceCodeGrants: DeviceCodeGrantRepository;
+  readonly oauth2Sessions: OAuth2SessionRepository;
+  readonly accessTokens: AccessTokenRepository;
+  readonly refreshTokens: RefreshTokenRepository;
+  readonly consents: ConsentRepository;
+  readonly clientAssertions: ClientAssertionRepository;
 }
 
 export interface Storage {

@@ -97,7 +97,7 @@ describe('startHttpServers', () => {
     assert.doesNotMatch(out, /at \S+ \(|node_modules/);
   });
 
-  it('warns once at start-up per resource that is not available yet, and mounts nothing', async () => {
+  it('warns once at start-up per resource it cannot mount, and mounts nothing for it', async () => {
     running = await startTestServers(
       tcpListener([
         { name: 'discovery' },
@@ -108,9 +108,10 @@ describe('startHttpServers', () => {
     );
     const warnings = running.logs.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
     assert.deepEqual(warnings.sort(), [
-      'resource discovery is not available yet in this version of Gatehouse',
+      // No application context in this process (a health-only listener set-up).
+      'resource discovery needs the application context, which this process does not have: not mounted',
       'resource graphql is not available yet in this version of Gatehouse',
-      'resource human is not available yet in this version of Gatehouse',
+      'resource human needs the application context, which this process does not have: not mounted',
     ]);
     assert.equal(
       (await request(running.address(), '/.well-known/openid-configuration')).status,

@@ -6,7 +6,15 @@
 
 import { describe } from 'node:test';
 import { dialects, openTestStorage } from '../helpers/storage.ts';
+import { authorizationGrantRepositoryConformance } from './conformance/authorization-grants.ts';
+import { browserAuthenticationConformance } from './conformance/browser-authentications.ts';
 import { browserSessionRepositoryConformance } from './conformance/browser-sessions.ts';
+import { clientAssertionRepositoryConformance } from './conformance/client-assertions.ts';
+import { consentRepositoryConformance } from './conformance/consents.ts';
+import { deviceCodeGrantRepositoryConformance } from './conformance/device-code-grants.ts';
+import { oauth2ClientRepositoryConformance } from './conformance/oauth2-clients.ts';
+import { oauth2SessionRepositoryConformance } from './conformance/oauth2-sessions.ts';
+import { oauth2TokenRepositoryConformance } from './conformance/oauth2-tokens.ts';
 import { transactionConformance } from './conformance/transactions.ts';
 import { userPasswordRepositoryConformance } from './conformance/user-passwords.ts';
 import { userRepositoryConformance } from './conformance/users.ts';
@@ -18,5 +26,13 @@ for (const dialect of dialects) {
     userRepositoryConformance(open);
     userPasswordRepositoryConformance(open);
     browserSessionRepositoryConformance(open);
+    browserAuthenticationConformance(open);
+    oauth2ClientRepositoryConformance(open);
+    authorizationGrantRepositoryConformance(open);
+    deviceCodeGrantRepositoryConformance(open);
+    oauth2SessionRepositoryConformance(open);
+    oauth2TokenRepositoryConformance(open);
+    consentRepositoryConformance(open);
+    clientAssertionRepositoryConformance(open);
   });
 }

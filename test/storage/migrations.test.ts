@@ -19,6 +19,15 @@ const expectedTables = [
   'queue_workers',
   'queue_leader',
   'queue_schedules',
+  'user_session_authentications',
+  'oauth2_clients',
+  'oauth2_sessions',
+  'oauth2_access_tokens',
+  'oauth2_refresh_tokens',
+  'oauth2_authorization_grants',
+  'oauth2_device_code_grants',
+  'oauth2_consents',
+  'oauth2_client_assertion_jtis',
 ];
 
 async function tableNames(storage: SqlStorage): Promise<string[]> {

@@ -60,10 +60,7 @@ export const httpResourceSchema = z
         .describe('Static files on `/assets/`, precompressed `.br`/`.gz` served when accepted.'),
       bare('adminapi', 'The admin REST API on `/api/admin/v1` and its OpenAPI document.'),
       bare('health', 'Health checks on `/health` (and `/health/live`, `/health/ready`).'),
-      bare(
-        'prometheus',
-        'Prometheus metrics on `/metrics` (process and HTTP request metrics).',
-      ),
+      bare('prometheus', 'Prometheus metrics on `/metrics` (process and HTTP request metrics).'),
       bare('connection-info', 'A debugging dump of the connection on `/connection-info`.'),
     ],
     {

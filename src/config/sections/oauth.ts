@@ -16,8 +16,8 @@ export const oauthSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Whether device authorization responses include `verification_uri_complete`, whose link fills in the ' +
-          'user code on the `/link` page. When off, users type the code.',
+        'Whether the `/link?code=…` link (`verification_uri_complete`) fills in the user code on the `/link` ' +
+          'page. When off, users type the code.',
       ),
   })
   .describe('OAuth 2.0 protocol options.');

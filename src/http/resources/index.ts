@@ -14,15 +14,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { HttpResourceConfig, HttpResourceName } from '../../config/sections/http.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import type { AppContext } from '../app-context.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import { assetsResource } from './assets.ts';
+import { discoveryResource } from './discovery.ts';
 import { healthResource, type HealthProbe } from './health.ts';
+import { oauthResource } from './oauth.ts';
+import { humanResource } from './human.ts';
 import { prometheusResource } from './prometheus.ts';
 
 export type { HealthProbe };
 
 export interface ResourceDependencies {
   readonly health: HealthProbe;
+  /** What the application resources are built from; null in processes that serve none. */
+  readonly app: AppContext | null;
   readonly metrics: Metrics;
   /** Bound to the listener. */
   readonly logger: Logger;
@@ -44,13 +50,27 @@ const notAvailableYet = (resource: { name: string }, deps: ResourceDependencies)
   return null;
 };
 
+/** A resource built from the AppContext: announced and not mounted in a process without one. */
+const needsApp =
+  (build: (app: AppContext) => FastifyPluginAsync) =>
+  (resource: { name: string }, deps: ResourceDependencies): FastifyPluginAsync | null => {
+    if (deps.app === null) {
+      deps.logger.warn(
+        { resource: resource.name },
+        `resource ${resource.name} needs the application context, which this process does not have: not mounted`,
+      );
+      return null;
+    }
+    return build(deps.app);
+  };
+
 const factories: { [N in HttpResourceName]: Factory<N> } = {
   health: (_resource, deps) => healthResource(deps.health),
   prometheus: (_resource, deps) => prometheusResource(deps.metrics, deps.logger),
   assets: (resource, deps) => assetsResource(resource.path ?? deps.assetsDefaultPath, deps.logger),
-  discovery: notAvailableYet,
-  human: notAvailableYet,
-  oauth: notAvailableYet,
+  discovery: needsApp(discoveryResource),
+  human: needsApp(humanResource),
+  oauth: needsApp(oauthResource),
   compat: notAvailableYet,
   graphql: notAvailableYet,
   adminapi: notAvailableYet,

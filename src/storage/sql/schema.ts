@@ -79,6 +79,136 @@ export interface QueueSchedulesTable {
   last_scheduled_job_id: string | null;
 }
 
+export interface UserSessionAuthenticationsTable {
+  id: string;
+  user_session_id: string;
+  /** password (more methods later) */
+  method: string;
+  user_password_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface OAuth2ClientsTable {
+  id: string;
+  is_static: BooleanValue;
+  encrypted_client_secret: string | null;
+  token_endpoint_auth_method: string;
+  token_endpoint_auth_signing_alg: string | null;
+  /** JSON array of strings. */
+  grant_types: JsonValue;
+  redirect_uris: JsonValue;
+  post_logout_redirect_uris: JsonValue;
+  application_type: string | null;
+  client_name: string | null;
+  /** JSON object: language tag → name. */
+  client_name_localized: JsonValue;
+  client_uri: string | null;
+  logo_uri: string | null;
+  policy_uri: string | null;
+  tos_uri: string | null;
+  contacts: JsonValue;
+  jwks: JsonValue | null;
+  jwks_uri: string | null;
+  id_token_signed_response_alg: string | null;
+  userinfo_signed_response_alg: string | null;
+  initiate_login_uri: string | null;
+  metadata_digest: string | null;
+  created_at: Timestamp;
+}
+
+export interface OAuth2SessionsTable {
+  id: string;
+  oauth2_client_id: string;
+  user_id: string | null;
+  user_session_id: string | null;
+  scope: string;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+  user_agent: string | null;
+  last_active_at: Timestamp | null;
+  last_active_ip: string | null;
+  human_name: string | null;
+}
+
+export interface OAuth2AccessTokensTable {
+  id: string;
+  oauth2_session_id: string;
+  /** Hex SHA-256 of the token. */
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  first_used_at: Timestamp | null;
+}
+
+export interface OAuth2RefreshTokensTable {
+  id: string;
+  oauth2_session_id: string;
+  token_hash: string;
+  oauth2_access_token_id: string | null;
+  created_at: Timestamp;
+  consumed_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  next_oauth2_refresh_token_id: string | null;
+}
+
+export interface OAuth2AuthorizationGrantsTable {
+  id: string;
+  oauth2_client_id: string;
+  redirect_uri: string;
+  scope: string;
+  state: string | null;
+  nonce: string | null;
+  response_mode: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  prompt: string | null;
+  max_age: number | null;
+  login_hint: string | null;
+  ui_locales: string | null;
+  created_at: Timestamp;
+  fulfilled_at: Timestamp | null;
+  user_session_id: string | null;
+  code_hash: string | null;
+  exchanged_at: Timestamp | null;
+  oauth2_session_id: string | null;
+  cancelled_at: Timestamp | null;
+}
+
+export interface OAuth2DeviceCodeGrantsTable {
+  id: string;
+  oauth2_client_id: string;
+  scope: string;
+  user_code: string;
+  device_code_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_polled_at: Timestamp | null;
+  fulfilled_at: Timestamp | null;
+  rejected_at: Timestamp | null;
+  user_session_id: string | null;
+  exchanged_at: Timestamp | null;
+  oauth2_session_id: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+export interface OAuth2ConsentsTable {
+  id: string;
+  user_id: string;
+  oauth2_client_id: string;
+  /** JSON array of scope tokens. */
+  scopes: JsonValue;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OAuth2ClientAssertionJtisTable {
+  oauth2_client_id: string;
+  jti: string;
+  expires_at: Timestamp;
+}
+
 export interface Schema {
   users: UsersTable;
   user_passwords: UserPasswordsTable;
@@ -87,4 +217,13 @@ export interface Schema {
   queue_workers: QueueWorkersTable;
   queue_leader: QueueLeaderTable;
   queue_schedules: QueueSchedulesTable;
+  user_session_authentications: UserSessionAuthenticationsTable;
+  oauth2_clients: OAuth2ClientsTable;
+  oauth2_sessions: OAuth2SessionsTable;
+  oauth2_access_tokens: OAuth2AccessTokensTable;
+  oauth2_refresh_tokens: OAuth2RefreshTokensTable;
+  oauth2_authorization_grants: OAuth2AuthorizationGrantsTable;
+  oauth2_device_code_grants: OAuth2DeviceCodeGrantsTable;
+  oauth2_consents: OAuth2ConsentsTable;
+  oauth2_client_assertion_jtis: OAuth2ClientAssertionJtisTable;
 }

@@ -1,23 +1,92 @@
 // `Storage` over Kysely: one transaction per unit of work, repositories bound to it.
+//
+// Repositories are made on first use within a transaction: the hot paths (introspection) touch one
+// or two of them, and need not build the rest. To add one: a private field and a getter below.
 
 import type { Kysely, Transaction } from 'kysely';
+import type { DatabaseConfig } from '../../config/sections/database.ts';
 import type { Repositories, Storage } from '../storage.ts';
 import { connectDatabase, pingDatabase, type SqlConnection, type SqlDialect } from './dialect.ts';
 import { migrateToLatest, migrationStatus } from './migrator.ts';
+import { SqlAuthorizationGrantRepository } from './repositories/authorization-grant-repository.ts';
 import { SqlBrowserSessionRepository } from './repositories/browser-session-repository.ts';
+import { SqlClientAssertionRepository } from './repositories/client-assertion-repository.ts';
+import { SqlConsentRepository } from './repositories/consent-repository.ts';
+import { SqlDeviceCodeGrantRepository } from './repositories/device-code-grant-repository.ts';
+import { SqlOAuth2ClientRepository } from './repositories/oauth2-client-repository.ts';
+import { SqlOAuth2SessionRepository } from './repositories/oauth2-session-repository.ts';
+import {
+  SqlAccessTokenRepository,
+  SqlRefreshTokenRepository,
+} from './repositories/oauth2-token-repository.ts';
 import { SqlQueueRepository } from './repositories/queue-repository.ts';
 import { SqlUserPasswordRepository } from './repositories/user-password-repository.ts';
 import { SqlUserRepository } from './repositories/user-repository.ts';
 import type { Schema } from './schema.ts';
-import type { DatabaseConfig } from '../../config/sections/database.ts';
 
-function repositories(tx: Transaction<Schema> | Kysely<Schema>, dialect: SqlDialect): Repositories {
-  return {
-    users: new SqlUserRepository(tx, dialect),
-    userPasswords: new SqlUserPasswordRepository(tx, dialect),
-    browserSessions: new SqlBrowserSessionRepository(tx, dialect),
-    queue: new SqlQueueRepository(tx, dialect),
-  };
+type Db = Transaction<Schema> | Kysely<Schema>;
+
+/** The repositories of one transaction, each made when first asked for. */
+class SqlRepositories implements Repositories {
+  readonly #db: Db;
+  readonly #dialect: SqlDialect;
+  #users?: SqlUserRepository;
+  #userPasswords?: SqlUserPasswordRepository;
+  #browserSessions?: SqlBrowserSessionRepository;
+  #queue?: SqlQueueRepository;
+  #oauth2Clients?: SqlOAuth2ClientRepository;
+  #authorizationGrants?: SqlAuthorizationGrantRepository;
+  #deviceCodeGrants?: SqlDeviceCodeGrantRepository;
+  #oauth2Sessions?: SqlOAuth2SessionRepository;
+  #accessTokens?: SqlAccessTokenRepository;
+  #refreshTokens?: SqlRefreshTokenRepository;
+  #consents?: SqlConsentRepository;
+  #clientAssertions?: SqlClientAssertionRepository;
+
+  constructor(db: Db, dialect: SqlDialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  get users(): SqlUserRepository {
+    return (this.#users ??= new SqlUserRepository(this.#db, this.#dialect));
+  }
+  get userPasswords(): SqlUserPasswordRepository {
+    return (this.#userPasswords ??= new SqlUserPasswordRepository(this.#db, this.#dialect));
+  }
+  get browserSessions(): SqlBrowserSessionRepository {
+    return (this.#browserSessions ??= new SqlBrowserSessionRepository(this.#db, this.#dialect));
+  }
+  get queue(): SqlQueueRepository {
+    return (this.#queue ??= new SqlQueueRepository(this.#db, this.#dialect));
+  }
+  get oauth2Clients(): SqlOAuth2ClientRepository {
+    return (this.#oauth2Clients ??= new SqlOAuth2ClientRepository(this.#db, this.#dialect));
+  }
+  get authorizationGrants(): SqlAuthorizationGrantRepository {
+    return (this.#authorizationGrants ??= new SqlAuthorizationGrantRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get deviceCodeGrants(): SqlDeviceCodeGrantRepository {
+    return (this.#deviceCodeGrants ??= new SqlDeviceCodeGrantRepository(this.#db, this.#dialect));
+  }
+  get oauth2Sessions(): SqlOAuth2SessionRepository {
+    return (this.#oauth2Sessions ??= new SqlOAuth2SessionRepository(this.#db, this.#dialect));
+  }
+  get accessTokens(): SqlAccessTokenRepository {
+    return (this.#accessTokens ??= new SqlAccessTokenRepository(this.#db, this.#dialect));
+  }
+  get refreshTokens(): SqlRefreshTokenRepository {
+    return (this.#refreshTokens ??= new SqlRefreshTokenRepository(this.#db, this.#dialect));
+  }
+  get consents(): SqlConsentRepository {
+    return (this.#consents ??= new SqlConsentRepository(this.#db, this.#dialect));
+  }
+  get clientAssertions(): SqlClientAssertionRepository {
+    return (this.#clientAssertions ??= new SqlClientAssertionRepository(this.#db, this.#dialect));
+  }
 }
 
 export class SqlStorage implements Storage {
@@ -38,7 +107,7 @@ export class SqlStorage implements Storage {
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return this.connection.db
       .transaction()
-      .execute((tx) => work(repositories(tx, this.connection.dialect)));
+      .execute((tx) => work(new SqlRepositories(tx, this.connection.dialect)));
   }
 
   ping(): Promise<void> {

@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import type { SqlDialect } from '../dialect.ts';
 import * as usersAndSessions from './0001_users_and_sessions.ts';
 import * as queue from './0002_queue.ts';
+import * as oauth2 from './0003_oauth2.ts';
 
 export interface SchemaMigration {
   readonly name: string;
@@ -19,4 +20,5 @@ export interface SchemaMigration {
 export const migrations: readonly SchemaMigration[] = [
   { name: '0001_users_and_sessions', up: usersAndSessions.up },
   { name: '0002_queue', up: queue.up },
+  { name: '0003_oauth2', up: oauth2.up },
 ];

@@ -1,14 +1,26 @@
-// `BrowserSessionRepository` over Kysely (table `user_sessions`, as in MAS).
+// `BrowserSessionRepository` over Kysely (table `user_sessions`, as in MAS), with the session's
+// authentications in `user_session_authentications`.
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
+import type {
+  AuthenticationMethod,
+  BrowserAuthentication,
+} from '../../../model/browser-authentication.ts';
 import type { BrowserSession } from '../../../model/browser-session.ts';
-import { asBrowserSessionId, asUserId, type BrowserSessionId } from '../../../model/ids.ts';
+import {
+  asBrowserAuthenticationId,
+  asBrowserSessionId,
+  asUserId,
+  asUserPasswordId,
+  type BrowserSessionId,
+} from '../../../model/ids.ts';
 import type { User } from '../../../model/user.ts';
+import type { UserPassword } from '../../../model/user-password.ts';
 import { newUlid, type Rng } from '../../../rng.ts';
 import type { BrowserSessionRepository } from '../../browser-session-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
-import type { Schema, UserSessionsTable } from '../schema.ts';
+import type { Schema, UserSessionAuthenticationsTable, UserSessionsTable } from '../schema.ts';
 
 function toBrowserSession(row: Selectable<UserSessionsTable>, dialect: SqlDialect): BrowserSession {
   return {
@@ -19,6 +31,19 @@ function toBrowserSession(row: Selectable<UserSessionsTable>, dialect: SqlDialec
     userAgent: row.user_agent,
     lastActiveAt: dialect.fromNullableTimestamp(row.last_active_at),
     lastActiveIp: row.last_active_ip,
+  };
+}
+
+function toAuthentication(
+  row: Selectable<UserSessionAuthenticationsTable>,
+  dialect: SqlDialect,
+): BrowserAuthentication {
+  return {
+    id: asBrowserAuthenticationId(row.id),
+    browserSessionId: asBrowserSessionId(row.user_session_id),
+    method: row.method as AuthenticationMethod,
+    userPasswordId: row.user_password_id === null ? null : asUserPasswordId(row.user_password_id),
+    createdAt: dialect.fromTimestamp(row.created_at),
   };
 }
 
@@ -113,6 +138,41 @@ export class SqlBrowserSessionRepository implements BrowserSessionRepository {
       .$if(user !== undefined, (q) => q.where('user_id', '=', user!.id))
       .executeTakeFirstOrThrow();
     return Number(row.count);
+  }
+
+  async authenticate(
+    rng: Rng,
+    clock: Clock,
+    session: BrowserSession,
+    method: AuthenticationMethod,
+    userPassword: UserPassword | null,
+  ): Promise<BrowserAuthentication> {
+    const row = await this.#db
+      .insertInto('user_session_authentications')
+      .values({
+        id: newUlid(clock, rng),
+        user_session_id: session.id,
+        method,
+        user_password_id: userPassword?.id ?? null,
+        created_at: this.#dialect.toTimestamp(clock.now()),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAuthentication(row, this.#dialect);
+  }
+
+  async lastAuthentication(session: BrowserSession): Promise<BrowserAuthentication | null> {
+    const row = await this.#db
+      .selectFrom('user_session_authentications')
+      .selectAll()
+      .where('user_session_id', '=', session.id)
+      // Two in the same millisecond: the greater id wins, so the answer is the same every time
+      // (ULIDs of one millisecond are not ordered by creation).
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : toAuthentication(row, this.#dialect);
   }
 
   async deleteFinishedBefore(before: Date): Promise<number> {

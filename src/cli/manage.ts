@@ -1,0 +1,147 @@
+// `gatehouse manage …`: account administration from the command line, straight on the database
+// (MAS: `mas-cli manage`). Like MAS's, these commands bypass the registration policy: the operator
+// decides.
+//
+//   manage register-user USERNAME [--password P] [--admin]
+//   manage set-password USERNAME [PASSWORD]        (the password is read from stdin when absent)
+//
+// Passwords are hashed with the newest scheme of `passwords.schemes` before the transaction opens.
+//
+// To add a command: one `manage.command(...)` below; throw CliError for anything the operator got
+// wrong, so it prints as one line with exit code 1.
+
+import type { Command } from 'commander';
+import { loadPasswordManager, type PasswordManager } from '../crypto/password-manager.ts';
+import type { RootConfig } from '../config/root.ts';
+import type { SqlStorage } from '../storage/sql/sql-storage.ts';
+import { CliError, type CliContext } from './context.ts';
+import { assertMigrated, openStorage } from './lifecycle.ts';
+import { loadConfigForCommand } from './load-config.ts';
+
+export interface ManageIo {
+  /** Where `set-password` reads the password when it is not an argument; process.stdin by default. */
+  readonly stdin?: AsyncIterable<string | Buffer>;
+}
+
+/** The Matrix localpart characters (MAS / the Matrix spec's historical grammar, lower case). */
+const LOCALPART = /^[a-z0-9._=/+-]+$/;
+const MAX_USER_ID_LENGTH = 255;
+
+/** Null when `username` can be a localpart, else why not (one line). */
+export function usernameProblem(username: string, serverName: string | null): string | null {
+  if (username === '') return 'the username is empty';
+  if (!LOCALPART.test(username)) {
+    return `invalid username "${username}": use only lower-case letters, digits and . _ = / + -`;
+  }
+  const userId = `@${username}:${serverName ?? ''}`;
+  if (userId.length > MAX_USER_ID_LENGTH) {
+    return `invalid username "${username}": the Matrix ID would be longer than ${MAX_USER_ID_LENGTH} characters`;
+  }
+  return null;
+}
+
+async function openMigrated(config: RootConfig, ctx: CliContext): Promise<SqlStorage> {
+  const { storage, where } = openStorage(config.database, ctx.cwd);
+  try {
+    await assertMigrated(storage, where);
+  } catch (error) {
+    await storage.close().catch(() => {});
+    throw error;
+  }
+  return storage;
+}
+
+async function passwordManager(config: RootConfig, ctx: CliContext): Promise<PasswordManager> {
+  if (!config.passwords.enabled) {
+    throw new CliError('password authentication is disabled (passwords.enabled is false)');
+  }
+  try {
+    return await loadPasswordManager(config.passwords, { rng: ctx.rng });
+  } catch (error) {
+    throw new CliError(`cannot load the password schemes: ${(error as Error).message}`);
+  }
+}
+
+async function readPassword(stdin: AsyncIterable<string | Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  // One final line ending is the terminator of what was typed or echoed, not part of the password.
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+export function registerManageCommands(program: Command, ctx: CliContext, io: ManageIo = {}): void {
+  const manage = program.command('manage').description('manage users from the command line');
+
+  manage
+    .command('register-user')
+    .description('create a user, bypassing the registration policy')
+    .argument('<username>', 'the localpart of the new user')
+    .option('-p, --password <password>', 'set this password')
+    .option('-a, --admin', 'allow the user to request admin scopes')
+    .action(
+      async (
+        username: string,
+        options: { password?: string; admin?: boolean },
+        command: Command,
+      ) => {
+        const { config } = loadConfigForCommand(ctx, command);
+        const problem = usernameProblem(username, config.matrix?.homeserver ?? null);
+        if (problem !== null) throw new CliError(problem);
+        if (options.password === '') throw new CliError('the password is empty');
+        const hashed =
+          options.password === undefined
+            ? null
+            : await (await passwordManager(config, ctx)).hash(options.password);
+        const storage = await openMigrated(config, ctx);
+        try {
+          const user = await storage.transaction(async (repos) => {
+            let user = await repos.users.add(ctx.rng, ctx.clock, username);
+            if (user === null) return null;
+            if (options.admin === true) user = await repos.users.setCanRequestAdmin(user, true);
+            if (hashed !== null) {
+              await repos.userPasswords.add(ctx.rng, ctx.clock, user, hashed.version, hashed.hash);
+            }
+            return user;
+          });
+          if (user === null) throw new CliError(`username "${username}" is already taken`);
+          ctx.out(
+            `registered user ${user.username} (${user.id})${user.canRequestAdmin ? ' with admin rights' : ''}` +
+              `${hashed !== null ? ', with a password' : ''}`,
+          );
+        } finally {
+          await storage.close().catch(() => {});
+        }
+      },
+    );
+
+  manage
+    .command('set-password')
+    .description("set a user's password (read from stdin when not given)")
+    .argument('<username>', 'the localpart of the user')
+    .argument('[password]', 'the new password; read from stdin when absent')
+    .action(
+      async (username: string, given: string | undefined, _options: unknown, command: Command) => {
+        const { config } = loadConfigForCommand(ctx, command);
+        const password = given ?? (await readPassword(io.stdin ?? process.stdin));
+        if (password === '') throw new CliError('the password is empty');
+        const passwords = await passwordManager(config, ctx);
+        const storage = await openMigrated(config, ctx);
+        try {
+          const hashed = await passwords.hash(password);
+          const user = await storage.transaction(async (repos) => {
+            const user = await repos.users.findByUsername(username);
+            if (user === null) return null;
+            await repos.userPasswords.add(ctx.rng, ctx.clock, user, hashed.version, hashed.hash);
+            return user;
+          });
+          if (user === null) throw new CliError(`unknown user "${username}"`);
+          ctx.out(`password set for ${user.username}`);
+        } finally {
+          await storage.close().catch(() => {});
+        }
+      },
+    );
+}

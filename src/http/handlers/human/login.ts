@@ -1,0 +1,228 @@
+// GET and POST /login: the password sign-in form (MAS: views/login.rs).
+//
+// POST reads top to bottom: parse the form → check CSRF → load the user and their password (one
+// read-only transaction) → verify the password and, when its scheme is old, hash it again (both
+// outside any transaction: hashing takes tens of milliseconds and must not hold a database
+// connection) → check the account may sign in → save the upgraded hash, the session and its
+// authentication (one transaction) → set the cookie and redirect to `next`.
+//
+// Wrong username and wrong password get the same answer, so the form does not reveal which
+// usernames exist. A locked or deactivated account is named only after its password was right.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  PasswordManagerBusyError,
+  UnknownPasswordSchemeError,
+  type HashedPassword,
+} from '../../../crypto/password-manager.ts';
+import { isUserDeactivated, isUserLocked, type User } from '../../../model/user.ts';
+import type { UserPassword } from '../../../model/user-password.ts';
+import { currentBrowserSession, startBrowserSession } from '../../browser-session.ts';
+import { csrfToken, CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
+import { HumanPageError, param, safeNext, sendPage, type HumanDeps } from './page.ts';
+
+const INVALID_CREDENTIALS = 'Invalid username or password.';
+
+/** `mxid:@alice:example.com` → `alice`; a plain localpart stays; anything else → ''. */
+export function usernameFromLoginHint(hint: string | undefined): string {
+  if (hint === undefined) return '';
+  const mxid = /^mxid:@([^:]+):.+$/.exec(hint);
+  if (mxid !== null) return mxid[1]!;
+  return /^[a-z0-9._=/+-]{1,255}$/.test(hint) ? hint : '';
+}
+
+/** What the user typed as their username, as a localpart: `@alice:server` is accepted too. */
+function localpart(input: string, serverName: string | null): string | null {
+  const trimmed = input.trim();
+  if (!trimmed.startsWith('@')) return trimmed;
+  const match = /^@([^:]+):(.+)$/.exec(trimmed);
+  if (match === null) return null;
+  if (serverName !== null && match[2] !== serverName) return null;
+  return match[1]!;
+}
+
+interface FormState {
+  next: string | null;
+  username: string;
+  error: string | null;
+  signedInAs: string | null;
+}
+
+function sendForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: HumanDeps,
+  state: FormState,
+  status = 200,
+): FastifyReply {
+  return sendPage(
+    reply,
+    deps,
+    'pages/login.html',
+    {
+      csrf_token: csrfToken(request, reply, deps),
+      next: state.next,
+      username: state.username,
+      error: state.error,
+      signed_in_as: state.signedInAs,
+    },
+    status,
+  );
+}
+
+export function registerLogin(app: FastifyInstance, deps: HumanDeps): void {
+  const serverName = deps.config.matrix?.homeserver ?? null;
+
+  app.get('/login', async (request, reply) => {
+    if (!deps.passwords.enabled) return sendPage(reply, deps, 'pages/login-disabled.html', {});
+    const next = safeNext(param(request.query, 'next'));
+    const hint = usernameFromLoginHint(param(request.query, 'login_hint'));
+    const current = await deps.storage.transaction((repos) =>
+      currentBrowserSession(request, { ...deps, repos }),
+    );
+    return sendForm(request, reply, deps, {
+      next,
+      username: current?.user.username ?? hint,
+      error: null,
+      signedInAs: current?.user.username ?? null,
+    });
+  });
+
+  app.post('/login', async (request, reply) => {
+    // parse
+    const body = request.body;
+    const next = safeNext(param(body, 'next'));
+    const typedUsername = param(body, 'username') ?? '';
+    const password = param(body, 'password') ?? '';
+    // Nothing can change when passwords are off, so this needs no CSRF check.
+    if (!deps.passwords.enabled) return sendPage(reply, deps, 'pages/login-disabled.html', {}, 403);
+    verifyCsrfOrThrow(request, deps, param(body, CSRF_FIELD));
+    const again = (error: string, status: number) =>
+      sendForm(
+        request,
+        reply,
+        deps,
+        { next, username: typedUsername.trim(), error, signedInAs: null },
+        status,
+      );
+    if (typedUsername.trim() === '' || password === '') {
+      return again('Enter your username and password.', 400);
+    }
+    const username = localpart(typedUsername, serverName);
+    if (username === null) return again(INVALID_CREDENTIALS, 400);
+
+    // load
+    const found = await deps.storage.transaction(async (repos) => {
+      const user = await repos.users.findByUsername(username);
+      if (user === null) return null;
+      const stored = await repos.userPasswords.active(user);
+      return stored === null ? null : { user, stored };
+    });
+    if (found === null) return again(INVALID_CREDENTIALS, 400);
+    const { user, stored } = found;
+
+    // check the password (and make the upgraded hash) outside any transaction
+    const checked = await checkPassword(deps, request, stored, password);
+    if (!checked.ok) return again(INVALID_CREDENTIALS, 400);
+    const refusal = accountRefusal(user);
+    if (refusal !== null) return again(refusal, 403);
+
+    // mutate and save
+    const session = await deps.storage.transaction(async (repos) => {
+      const userNow = await repos.users.lookup(user.id);
+      if (userNow === null || accountRefusal(userNow) !== null) return null;
+      const passwordRow =
+        checked.upgrade === null
+          ? stored
+          : await repos.userPasswords.add(
+              deps.rng,
+              deps.clock,
+              userNow,
+              checked.upgrade.version,
+              checked.upgrade.hash,
+              stored,
+            );
+      const current = await currentBrowserSession(request, { ...deps, repos });
+      let session = current?.session ?? null;
+      if (current !== null && current.user.id !== userNow.id) {
+        // Signing in as someone else ends the other person's session in this browser.
+        await repos.browserSessions.finish(deps.clock, current.session);
+        session = null;
+      }
+      session ??= await repos.browserSessions.add(
+        deps.rng,
+        deps.clock,
+        userNow,
+        request.headers['user-agent'] ?? null,
+      );
+      await repos.browserSessions.authenticate(
+        deps.rng,
+        deps.clock,
+        session,
+        'password',
+        passwordRow,
+      );
+      return session;
+    });
+    if (session === null) return again('This account cannot sign in.', 403);
+
+    // respond
+    startBrowserSession(reply, deps, session);
+    return reply.header('cache-control', 'no-store').redirect(next ?? deps.urls.basePath, 303);
+  });
+}
+
+function verifyCsrfOrThrow(
+  request: FastifyRequest,
+  deps: HumanDeps,
+  submitted: string | undefined,
+): void {
+  try {
+    verifyCsrf(request, deps, submitted);
+  } catch (error) {
+    throw new HumanPageError(
+      400,
+      'This form cannot be accepted',
+      `${(error as Error).message} Go back, reload the page and try again.`,
+      { back: `${deps.urls.basePath}login` },
+    );
+  }
+}
+
+function accountRefusal(user: User): string | null {
+  if (isUserDeactivated(user)) return 'This account has been deactivated.';
+  if (isUserLocked(user)) return 'This account is locked. Contact the administrator.';
+  return null;
+}
+
+async function checkPassword(
+  deps: HumanDeps,
+  request: FastifyRequest,
+  stored: UserPassword,
+  password: string,
+): Promise<{ ok: boolean; upgrade: HashedPassword | null }> {
+  try {
+    const result = await deps.passwords.verify(stored.version, stored.hashedPassword, password);
+    if (!result.ok) return { ok: false, upgrade: null };
+    return { ok: true, upgrade: result.needsUpgrade ? await deps.passwords.hash(password) : null };
+  } catch (error) {
+    if (error instanceof PasswordManagerBusyError) {
+      throw new HumanPageError(
+        503,
+        'Too busy',
+        'The server is busy. Please try again in a moment.',
+        {
+          back: `${deps.urls.basePath}login`,
+          headers: { 'retry-after': '5' },
+        },
+      );
+    }
+    if (error instanceof UnknownPasswordSchemeError) {
+      // The operator removed a scheme that stored hashes still use: the user cannot sign in
+      // with a password until it is configured again or the password is reset.
+      request.log.error({ userPasswordId: stored.id, version: error.version }, error.message);
+      return { ok: false, upgrade: null };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,140 @@
+// Activity of OAuth 2.0 sessions seen by the introspection hot path (Synapse introspects on every
+// request it has not cached): the session's last activity time and IP, and the first use of each
+// access token. Writing these on every call would turn each introspection into a write, so they
+// are collected in memory and written in one transaction every few seconds and on shutdown
+// (`repos.oauth2Sessions.recordActivity`, `repos.accessTokens.markFirstUsed`), as MAS's activity
+// tracker does.
+//
+// The refresh grant's "lost response" rule needs to know whether an access token was ever used,
+// and a use may still be waiting here. It asks `accessTokenUsed(id)` synchronously, inside its own
+// transaction: flushing from there would need a second transaction, which on SQLite (one
+// connection) would wait for the first. Marks stay visible here until their flush has committed.
+// Known limit: with several nodes, a use seen by another node becomes visible only after that
+// node's next flush (a few seconds).
+
+import type { Clock } from '../clock.ts';
+import type { AccessTokenId, OAuth2SessionId } from '../model/ids.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+export const DEFAULT_FLUSH_INTERVAL_MS = 5000;
+/** More pending sessions than this flush at once, so memory stays bounded under load. */
+const MAX_PENDING = 10_000;
+
+interface SessionActivity {
+  at: Date;
+  ip: string | null;
+}
+
+export interface ActivityTrackerOptions {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly flushIntervalMs?: number;
+}
+
+export class ActivityTracker {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #intervalMs: number;
+  #sessions = new Map<OAuth2SessionId, SessionActivity>();
+  #firstUses = new Map<AccessTokenId, Date>();
+  /** Marks taken by a flush that has not committed yet (still "used" for the refresh grant). */
+  #flushingFirstUses = new Map<AccessTokenId, Date>();
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #flushing: Promise<void> | null = null;
+
+  constructor(options: ActivityTrackerOptions) {
+    this.#storage = options.storage;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#intervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+  }
+
+  /** Starts the periodic flush (the timer does not keep the process alive). */
+  start(): void {
+    if (this.#timer !== null) return;
+    this.#timer = setInterval(() => void this.flush(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and writes what is pending. */
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.flush();
+  }
+
+  /** A request used `sessionId`'s access token `tokenId` from `ip`. */
+  recordAccessTokenUse(
+    sessionId: OAuth2SessionId,
+    tokenId: AccessTokenId,
+    ip: string | null,
+  ): void {
+    const now = this.#clock.now();
+    this.recordSessionActivity(sessionId, ip);
+    if (!this.#firstUses.has(tokenId)) this.#firstUses.set(tokenId, now);
+  }
+
+  /** A request was made on behalf of `sessionId` from `ip`. */
+  recordSessionActivity(sessionId: OAuth2SessionId, ip: string | null): void {
+    const now = this.#clock.now();
+    const known = this.#sessions.get(sessionId);
+    this.#sessions.set(sessionId, { at: now, ip: ip ?? known?.ip ?? null });
+    if (this.#sessions.size >= MAX_PENDING) void this.flush();
+  }
+
+  /** True when a use of the access token is waiting to be written (or being written). */
+  accessTokenUsed(tokenId: AccessTokenId): boolean {
+    return this.#firstUses.has(tokenId) || this.#flushingFirstUses.has(tokenId);
+  }
+
+  /** Writes everything pending in one transaction; concurrent calls share one flush. */
+  flush(): Promise<void> {
+    if (this.#flushing !== null) {
+      // A flush is running: chain another one for what arrived meanwhile.
+      return this.#flushing.then(() => (this.#pending() ? this.flush() : undefined));
+    }
+    if (!this.#pending()) return Promise.resolve();
+    this.#flushing = this.#write().finally(() => {
+      this.#flushing = null;
+    });
+    return this.#flushing;
+  }
+
+  #pending(): boolean {
+    return this.#sessions.size > 0 || this.#firstUses.size > 0;
+  }
+
+  async #write(): Promise<void> {
+    const sessions = this.#sessions;
+    const firstUses = this.#firstUses;
+    this.#sessions = new Map();
+    this.#firstUses = new Map();
+    this.#flushingFirstUses = firstUses;
+    try {
+      await this.#storage.transaction(async (repos) => {
+        if (sessions.size > 0) {
+          await repos.oauth2Sessions.recordActivity(
+            [...sessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
+          );
+        }
+        if (firstUses.size > 0) {
+          await repos.accessTokens.markFirstUsed([...firstUses].map(([id, at]) => ({ id, at })));
+        }
+      });
+    } catch (error) {
+      // Put the entries back (newer ones win) so the next flush tries again.
+      this.#logger.warn({ err: error }, 'could not record session activity; will retry');
+      for (const [id, entry] of sessions) {
+        if (!this.#sessions.has(id)) this.#sessions.set(id, entry);
+      }
+      for (const [id, at] of firstUses) {
+        if (!this.#firstUses.has(id)) this.#firstUses.set(id, at);
+      }
+    } finally {
+      this.#flushingFirstUses = new Map();
+    }
+  }
+}

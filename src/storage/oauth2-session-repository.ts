@@ -1,0 +1,40 @@
+// OAuth 2.0 sessions (see model/oauth2-session.ts).
+
+import type { Clock } from '../clock.ts';
+import type { BrowserSessionId, OAuth2ClientId, OAuth2SessionId, UserId } from '../model/ids.ts';
+import type { OAuth2Session } from '../model/oauth2-session.ts';
+import type { Rng } from '../rng.ts';
+
+export interface NewOAuth2Session {
+  clientId: OAuth2ClientId;
+  userId: UserId | null;
+  browserSessionId: BrowserSessionId | null;
+  scope: string;
+  userAgent: string | null;
+  humanName?: string | null;
+}
+
+export interface OAuth2SessionRepository {
+  add(rng: Rng, clock: Clock, session: NewOAuth2Session): Promise<OAuth2Session>;
+  lookup(id: OAuth2SessionId): Promise<OAuth2Session | null>;
+  /**
+   * Ends the session and revokes all its access and refresh tokens, in the caller's transaction.
+   * A finished session keeps its first finish time.
+   */
+  finish(clock: Clock, session: OAuth2Session): Promise<OAuth2Session>;
+  /**
+   * Ends every active session authorised from a browser session (logout) and revokes their tokens;
+   * returns how many sessions it ended.
+   */
+  finishAllForBrowserSession(clock: Clock, browserSessionId: BrowserSessionId): Promise<number>;
+  /** Active sessions of a user, newest first. */
+  listActiveForUser(userId: UserId): Promise<OAuth2Session[]>;
+  /**
+   * Records activity for many sessions at once (the introspection hot path batches these).
+   * Each entry's time only moves `last_active_at` forward; the entry's ip replaces the known one
+   * unless it is null.
+   */
+  recordActivity(
+    entries: readonly { id: OAuth2SessionId; at: Date; ip: string | null }[],
+  ): Promise<void>;
+}

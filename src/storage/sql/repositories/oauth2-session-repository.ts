@@ -1,0 +1,162 @@
+// `OAuth2SessionRepository` over Kysely. Ending a session revokes its tokens in the same
+// transaction (the statements are shared with the token repository). Activity from the
+// introspection hot path arrives in batches: reduced to the newest entry per session, then one
+// UPDATE per distinct (time, ip) over ids in chunks, each only moving `last_active_at` forward.
+
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Clock } from '../../../clock.ts';
+import {
+  asBrowserSessionId,
+  asOAuth2ClientId,
+  asOAuth2SessionId,
+  asUserId,
+  type BrowserSessionId,
+  type OAuth2SessionId,
+  type UserId,
+} from '../../../model/ids.ts';
+import type { OAuth2Session } from '../../../model/oauth2-session.ts';
+import { newUlid, type Rng } from '../../../rng.ts';
+import type { NewOAuth2Session, OAuth2SessionRepository } from '../../oauth2-session-repository.ts';
+import type { SqlDialect } from '../dialect.ts';
+import type { OAuth2SessionsTable, Schema } from '../schema.ts';
+import { chunked, revokeTokensOfSessions } from './oauth2-token-repository.ts';
+
+function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2Session {
+  return {
+    id: asOAuth2SessionId(row.id),
+    clientId: asOAuth2ClientId(row.oauth2_client_id),
+    userId: row.user_id === null ? null : asUserId(row.user_id),
+    browserSessionId: row.user_session_id === null ? null : asBrowserSessionId(row.user_session_id),
+    scope: row.scope,
+    createdAt: d.fromTimestamp(row.created_at),
+    finishedAt: d.fromNullableTimestamp(row.finished_at),
+    userAgent: row.user_agent,
+    lastActiveAt: d.fromNullableTimestamp(row.last_active_at),
+    lastActiveIp: row.last_active_ip,
+    humanName: row.human_name,
+  };
+}
+
+export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
+  readonly #db: Kysely<Schema> | Transaction<Schema>;
+  readonly #dialect: SqlDialect;
+
+  constructor(db: Kysely<Schema> | Transaction<Schema>, dialect: SqlDialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  async add(rng: Rng, clock: Clock, session: NewOAuth2Session): Promise<OAuth2Session> {
+    const row = await this.#db
+      .insertInto('oauth2_sessions')
+      .values({
+        id: newUlid(clock, rng),
+        oauth2_client_id: session.clientId,
+        user_id: session.userId,
+        user_session_id: session.browserSessionId,
+        scope: session.scope,
+        created_at: this.#dialect.toTimestamp(clock.now()),
+        finished_at: null,
+        user_agent: session.userAgent,
+        last_active_at: null,
+        last_active_ip: null,
+        human_name: session.humanName ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toSession(row, this.#dialect);
+  }
+
+  async lookup(id: OAuth2SessionId): Promise<OAuth2Session | null> {
+    const row = await this.#db
+      .selectFrom('oauth2_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : toSession(row, this.#dialect);
+  }
+
+  async finish(clock: Clock, session: OAuth2Session): Promise<OAuth2Session> {
+    const now = clock.now();
+    const at = this.#dialect.toTimestamp(now);
+    const row = await this.#db
+      .updateTable('oauth2_sessions')
+      .set((eb) => ({ finished_at: eb.fn.coalesce('finished_at', eb.val(at)) }))
+      .where('id', '=', session.id)
+      .returningAll()
+      .executeTakeFirst();
+    // The caller loaded the session in this transaction; a missing row is a bug, not "not found".
+    if (row === undefined) throw new Error(`OAuth 2.0 session ${session.id} does not exist`);
+    // Also for a session finished before: a token issued meanwhile must not outlive it.
+    await revokeTokensOfSessions(this.#db, this.#dialect, [session.id], now);
+    return toSession(row, this.#dialect);
+  }
+
+  async finishAllForBrowserSession(
+    clock: Clock,
+    browserSessionId: BrowserSessionId,
+  ): Promise<number> {
+    const now = clock.now();
+    const rows = await this.#db
+      .updateTable('oauth2_sessions')
+      .set({ finished_at: this.#dialect.toTimestamp(now) })
+      .where('user_session_id', '=', browserSessionId)
+      .where('finished_at', 'is', null)
+      .returning('id')
+      .execute();
+    await revokeTokensOfSessions(
+      this.#db,
+      this.#dialect,
+      rows.map((r) => r.id),
+      now,
+    );
+    return rows.length;
+  }
+
+  async listActiveForUser(userId: UserId): Promise<OAuth2Session[]> {
+    const rows = await this.#db
+      .selectFrom('oauth2_sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('finished_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((row) => toSession(row, this.#dialect));
+  }
+
+  async recordActivity(
+    entries: readonly { id: OAuth2SessionId; at: Date; ip: string | null }[],
+  ): Promise<void> {
+    // The newest entry of each session (a later entry wins a tie: it was recorded last).
+    const newest = new Map<string, { ms: number; ip: string | null }>();
+    for (const { id, at, ip } of entries) {
+      const ms = at.getTime();
+      const known = newest.get(id);
+      if (known === undefined || ms >= known.ms)
+        newest.set(id, { ms, ip: ip ?? known?.ip ?? null });
+    }
+    const groups = new Map<string, { ms: number; ip: string | null; ids: string[] }>();
+    for (const [id, { ms, ip }] of newest) {
+      const key = JSON.stringify([ms, ip]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { ms, ip, ids: [id] });
+      else group.ids.push(id);
+    }
+    for (const { ms, ip, ids } of groups.values()) {
+      const at = this.#dialect.toTimestamp(new Date(ms));
+      for (const chunk of chunked(ids.sort())) {
+        await this.#db
+          .updateTable('oauth2_sessions')
+          .set((eb) => ({
+            last_active_at: at,
+            // An entry without an ip keeps the one known.
+            last_active_ip: ip === null ? eb.ref('last_active_ip') : ip,
+          }))
+          .where('id', 'in', chunk)
+          .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', at)]))
+          .execute();
+      }
+    }
+  }
+}

@@ -1,0 +1,313 @@
+// `AccessTokenRepository` and `RefreshTokenRepository` over Kysely, plus the statements the
+// session repository shares with them (revoking every token of sessions). Tokens are found by the
+// hex SHA-256 of the token (unique index); the token itself is never stored.
+//
+// Batched writes (`markFirstUsed`) first reduce the batch to one entry per token, then issue one
+// UPDATE per distinct time, over ids in chunks: a flush that stamps every entry with the same time
+// is one statement per chunk, and any batch stays correct.
+
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Clock } from '../../../clock.ts';
+import {
+  asAccessTokenId,
+  asOAuth2SessionId,
+  asRefreshTokenId,
+  type AccessTokenId,
+  type OAuth2SessionId,
+  type RefreshTokenId,
+} from '../../../model/ids.ts';
+import type { OAuth2Session } from '../../../model/oauth2-session.ts';
+import type { AccessToken, RefreshToken } from '../../../model/oauth2-token.ts';
+import { newUlid, type Rng } from '../../../rng.ts';
+import type {
+  AccessTokenRepository,
+  RefreshTokenRepository,
+} from '../../oauth2-token-repository.ts';
+import { StateConflictError } from '../../state-conflict-error.ts';
+import type { SqlDialect, TimestampValue } from '../dialect.ts';
+import type { OAuth2AccessTokensTable, OAuth2RefreshTokensTable, Schema } from '../schema.ts';
+
+type Db = Kysely<Schema> | Transaction<Schema>;
+
+/**
+ * Ids per statement in batched writes: far below the bind-parameter limits of PostgreSQL (65535)
+ * and SQLite (32766), and small enough to keep each statement's plan cheap.
+ */
+export const BATCH_CHUNK = 500;
+
+export function chunked<T>(items: readonly T[], size = BATCH_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Revokes, at `now`, every unrevoked access and refresh token of the sessions. */
+export async function revokeTokensOfSessions(
+  db: Db,
+  dialect: SqlDialect,
+  sessionIds: readonly string[],
+  now: Date,
+): Promise<void> {
+  const at = dialect.toTimestamp(now);
+  for (const ids of chunked(sessionIds)) {
+    await db
+      .updateTable('oauth2_access_tokens')
+      .set({ revoked_at: at })
+      .where('oauth2_session_id', 'in', ids)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await db
+      .updateTable('oauth2_refresh_tokens')
+      .set({ revoked_at: at })
+      .where('oauth2_session_id', 'in', ids)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+}
+
+function toAccessToken(row: Selectable<OAuth2AccessTokensTable>, d: SqlDialect): AccessToken {
+  return {
+    id: asAccessTokenId(row.id),
+    sessionId: asOAuth2SessionId(row.oauth2_session_id),
+    tokenHash: row.token_hash,
+    createdAt: d.fromTimestamp(row.created_at),
+    expiresAt: d.fromNullableTimestamp(row.expires_at),
+    revokedAt: d.fromNullableTimestamp(row.revoked_at),
+    firstUsedAt: d.fromNullableTimestamp(row.first_used_at),
+  };
+}
+
+function toRefreshToken(row: Selectable<OAuth2RefreshTokensTable>, d: SqlDialect): RefreshToken {
+  return {
+    id: asRefreshTokenId(row.id),
+    sessionId: asOAuth2SessionId(row.oauth2_session_id),
+    tokenHash: row.token_hash,
+    accessTokenId:
+      row.oauth2_access_token_id === null ? null : asAccessTokenId(row.oauth2_access_token_id),
+    createdAt: d.fromTimestamp(row.created_at),
+    consumedAt: d.fromNullableTimestamp(row.consumed_at),
+    revokedAt: d.fromNullableTimestamp(row.revoked_at),
+    nextRefreshTokenId:
+      row.next_oauth2_refresh_token_id === null
+        ? null
+        : asRefreshTokenId(row.next_oauth2_refresh_token_id),
+  };
+}
+
+export class SqlAccessTokenRepository implements AccessTokenRepository {
+  readonly #db: Db;
+  readonly #dialect: SqlDialect;
+
+  constructor(db: Db, dialect: SqlDialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  async add(
+    rng: Rng,
+    clock: Clock,
+    session: OAuth2Session,
+    tokenHash: string,
+    expiresAt: Date | null,
+  ): Promise<AccessToken> {
+    const d = this.#dialect;
+    const row = await this.#db
+      .insertInto('oauth2_access_tokens')
+      .values({
+        id: newUlid(clock, rng),
+        oauth2_session_id: session.id,
+        token_hash: tokenHash,
+        created_at: d.toTimestamp(clock.now()),
+        expires_at: expiresAt === null ? null : d.toTimestamp(expiresAt),
+        revoked_at: null,
+        first_used_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAccessToken(row, d);
+  }
+
+  async lookup(id: AccessTokenId): Promise<AccessToken | null> {
+    const row = await this.#db
+      .selectFrom('oauth2_access_tokens')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : toAccessToken(row, this.#dialect);
+  }
+
+  async findByHash(tokenHash: string): Promise<AccessToken | null> {
+    const row = await this.#db
+      .selectFrom('oauth2_access_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row === undefined ? null : toAccessToken(row, this.#dialect);
+  }
+
+  async revoke(clock: Clock, token: AccessToken): Promise<AccessToken> {
+    const now = this.#dialect.toTimestamp(clock.now());
+    const row = await this.#db
+      .updateTable('oauth2_access_tokens')
+      .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+      .where('id', '=', token.id)
+      .returningAll()
+      .executeTakeFirst();
+    // The caller loaded the token in this transaction; a missing row is a bug, not "not found".
+    if (row === undefined) throw new Error(`access token ${token.id} does not exist`);
+    return toAccessToken(row, this.#dialect);
+  }
+
+  async markFirstUsed(entries: readonly { id: AccessTokenId; at: Date }[]): Promise<void> {
+    // The earliest use of each token; then the tokens sharing that time.
+    const earliest = new Map<string, number>();
+    for (const { id, at } of entries) {
+      const ms = at.getTime();
+      const known = earliest.get(id);
+      if (known === undefined || ms < known) earliest.set(id, ms);
+    }
+    const byTime = new Map<number, string[]>();
+    for (const [id, ms] of earliest) {
+      const ids = byTime.get(ms);
+      if (ids === undefined) byTime.set(ms, [id]);
+      else ids.push(id);
+    }
+    for (const [ms, ids] of byTime) {
+      const at: TimestampValue = this.#dialect.toTimestamp(new Date(ms));
+      for (const chunk of chunked(ids.sort())) {
+        await this.#db
+          .updateTable('oauth2_access_tokens')
+          .set({ first_used_at: at })
+          .where('id', 'in', chunk)
+          // Only ever earlier: a batch flushed late must not move a known first use forward.
+          .where((eb) => eb.or([eb('first_used_at', 'is', null), eb('first_used_at', '>', at)]))
+          .execute();
+      }
+    }
+  }
+
+  async deleteRevokedOrExpiredBefore(before: Date): Promise<number> {
+    const cutoff = this.#dialect.toTimestamp(before);
+    const result = await this.#db
+      .deleteFrom('oauth2_access_tokens')
+      .where((eb) => eb.or([eb('revoked_at', '<', cutoff), eb('expires_at', '<', cutoff)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+export class SqlRefreshTokenRepository implements RefreshTokenRepository {
+  readonly #db: Db;
+  readonly #dialect: SqlDialect;
+
+  constructor(db: Db, dialect: SqlDialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  async add(
+    rng: Rng,
+    clock: Clock,
+    session: OAuth2Session,
+    tokenHash: string,
+    accessToken: AccessToken | null,
+  ): Promise<RefreshToken> {
+    const row = await this.#db
+      .insertInto('oauth2_refresh_tokens')
+      .values({
+        id: newUlid(clock, rng),
+        oauth2_session_id: session.id,
+        token_hash: tokenHash,
+        oauth2_access_token_id: accessToken?.id ?? null,
+        created_at: this.#dialect.toTimestamp(clock.now()),
+        consumed_at: null,
+        revoked_at: null,
+        next_oauth2_refresh_token_id: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRefreshToken(row, this.#dialect);
+  }
+
+  async lookup(id: RefreshTokenId): Promise<RefreshToken | null> {
+    const row = await this.#db
+      .selectFrom('oauth2_refresh_tokens')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : toRefreshToken(row, this.#dialect);
+  }
+
+  async findByHash(tokenHash: string): Promise<RefreshToken | null> {
+    const row = await this.#db
+      .selectFrom('oauth2_refresh_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row === undefined ? null : toRefreshToken(row, this.#dialect);
+  }
+
+  async consume(clock: Clock, token: RefreshToken, next: RefreshToken): Promise<RefreshToken> {
+    const now = this.#dialect.toTimestamp(clock.now());
+    const seenNext = token.nextRefreshTokenId;
+    // Compare-and-set on the successor the caller read: of two concurrent refreshes with the same
+    // token, the second finds it changed (PostgreSQL re-checks the row after the first commits).
+    const row = await this.#db
+      .updateTable('oauth2_refresh_tokens')
+      .set((eb) => ({
+        consumed_at: eb.fn.coalesce('consumed_at', eb.val(now)),
+        next_oauth2_refresh_token_id: next.id,
+      }))
+      .where('id', '=', token.id)
+      .where('revoked_at', 'is', null)
+      .where((eb) =>
+        seenNext === null
+          ? eb('next_oauth2_refresh_token_id', 'is', null)
+          : eb('next_oauth2_refresh_token_id', '=', seenNext),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (row !== undefined) return toRefreshToken(row, this.#dialect);
+    const current = await this.lookup(token.id);
+    const reason =
+      current === null
+        ? 'it does not exist'
+        : current.revokedAt !== null
+          ? 'it is revoked'
+          : 'it was consumed concurrently';
+    throw new StateConflictError('refresh_token', token.id, 'consume', reason);
+  }
+
+  async revoke(clock: Clock, token: RefreshToken): Promise<RefreshToken> {
+    const now = this.#dialect.toTimestamp(clock.now());
+    const row = await this.#db
+      .updateTable('oauth2_refresh_tokens')
+      .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+      .where('id', '=', token.id)
+      .returningAll()
+      .executeTakeFirst();
+    // The caller loaded the token in this transaction; a missing row is a bug, not "not found".
+    if (row === undefined) throw new Error(`refresh token ${token.id} does not exist`);
+    return toRefreshToken(row, this.#dialect);
+  }
+
+  async listForSession(sessionId: OAuth2SessionId): Promise<RefreshToken[]> {
+    const rows = await this.#db
+      .selectFrom('oauth2_refresh_tokens')
+      .selectAll()
+      .where('oauth2_session_id', '=', sessionId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => toRefreshToken(row, this.#dialect));
+  }
+
+  async deleteRevokedOrConsumedBefore(before: Date): Promise<number> {
+    const cutoff = this.#dialect.toTimestamp(before);
+    const result = await this.#db
+      .deleteFrom('oauth2_refresh_tokens')
+      .where((eb) => eb.or([eb('revoked_at', '<', cutoff), eb('consumed_at', '<', cutoff)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,116 @@
+// The activity tracker on a real SQLite storage: uses are kept in memory until a flush writes them
+// in one transaction; a token's first use stays visible to `accessTokenUsed` until written; the
+// latest activity time and the known IP win; a failed flush keeps the entries for the next one.
+
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { MockClock } from '../../src/clock.ts';
+import { asOAuth2ClientId } from '../../src/model/ids.ts';
+import { SeededRng } from '../../src/rng.ts';
+import { ActivityTracker } from '../../src/services/activity-tracker.ts';
+import type { Storage } from '../../src/storage/storage.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { openTestStorage, type TestStorage } from '../helpers/storage.ts';
+
+describe('ActivityTracker', () => {
+  let db: TestStorage;
+  const clock = new MockClock();
+  const rng = new SeededRng('tracker');
+
+  async function session() {
+    return db.storage.transaction(async (repos) => {
+      const id = asOAuth2ClientId('01J0000000000000000000CL1E');
+      await repos.oauth2Clients.upsertStatic(clock, id, {
+        encryptedClientSecret: null,
+        tokenEndpointAuthMethod: 'none',
+        tokenEndpointAuthSigningAlg: null,
+        grantTypes: ['client_credentials'],
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        applicationType: null,
+        clientName: null,
+        clientNameLocalized: {},
+        clientUri: null,
+        logoUri: null,
+        policyUri: null,
+        tosUri: null,
+        contacts: [],
+        jwks: null,
+        jwksUri: null,
+        idTokenSignedResponseAlg: null,
+        userinfoSignedResponseAlg: null,
+        initiateLoginUri: null,
+        metadataDigest: null,
+      });
+      const s = await repos.oauth2Sessions.add(rng, clock, {
+        clientId: id,
+        userId: null,
+        browserSessionId: null,
+        scope: '',
+        userAgent: null,
+      });
+      const token = await repos.accessTokens.add(rng, clock, s, 'f'.repeat(64), null);
+      return { s, token };
+    });
+  }
+
+  const read = (ids: Awaited<ReturnType<typeof session>>) =>
+    db.storage.transaction(async (repos) => ({
+      s: (await repos.oauth2Sessions.lookup(ids.s.id))!,
+      token: (await repos.accessTokens.lookup(ids.token.id))!,
+    }));
+
+  beforeEach(async () => {
+    db = await openTestStorage('sqlite');
+  });
+  afterEach(() => db.cleanup());
+
+  it('writes pending uses on flush, keeping the first use and the latest activity', async () => {
+    const ids = await session();
+    const tracker = new ActivityTracker({
+      storage: db.storage,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+    });
+    const first = clock.now();
+    tracker.recordAccessTokenUse(ids.s.id, ids.token.id, '192.0.2.1');
+    clock.advance(1000);
+    tracker.recordAccessTokenUse(ids.s.id, ids.token.id, null);
+    assert.equal(tracker.accessTokenUsed(ids.token.id), true);
+    assert.equal((await read(ids)).token.firstUsedAt, null, 'nothing written yet');
+    await tracker.flush();
+    const after = await read(ids);
+    assert.deepEqual(after.token.firstUsedAt, first);
+    assert.deepEqual(after.s.lastActiveAt, clock.now());
+    assert.equal(after.s.lastActiveIp, '192.0.2.1', 'a null ip keeps the known one');
+    assert.equal(tracker.accessTokenUsed(ids.token.id), false, 'written: the database knows');
+    await tracker.stop();
+  });
+
+  it('keeps the entries when a flush fails, and writes them next time', async () => {
+    const ids = await session();
+    let fail = true;
+    const flaky: Storage = {
+      ...db.storage,
+      dialect: db.storage.dialect,
+      transaction: (work) => {
+        if (fail) return Promise.reject(new Error('database down'));
+        return db.storage.transaction(work);
+      },
+      ping: () => db.storage.ping(),
+      pendingMigrations: () => db.storage.pendingMigrations(),
+      close: () => db.storage.close(),
+    };
+    const tracker = new ActivityTracker({
+      storage: flaky,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+    });
+    tracker.recordAccessTokenUse(ids.s.id, ids.token.id, null);
+    await tracker.flush();
+    assert.equal(tracker.accessTokenUsed(ids.token.id), true, 'still pending after the failure');
+    fail = false;
+    await tracker.stop();
+    assert.notEqual((await read(ids)).token.firstUsedAt, null);
+  });
+});
