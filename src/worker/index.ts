@@ -1,6 +1,7 @@
 // The background worker: a database-backed job queue modelled on MAS's (`crates/tasks/`).
 //
-//   queue.ts          what a job is: `JobHandler`, `JobContext`, schedules' shape, the log callback
+//   queue.ts          what a job is: `JobHandler` (in the job's transaction) or `ExternalJob`
+//                     (outside one), schedules' shape, the log callback
 //   worker.ts         `Worker`: claims and runs jobs, heartbeats, stops gracefully
 //   leader.ts         the leader lease and the duties of the leader (dead workers, promotions, cron)
 //   scheduler.ts      cron schedules → one job per slot across all workers
@@ -15,6 +16,8 @@
 export { jobRegistry, jobSchedules } from './jobs/index.ts';
 export { postgresWakeUps, type WakeUpSource } from './notifications.ts';
 export type {
+  ExternalJob,
+  ExternalJobContext,
   JobContext,
   JobHandler,
   JobRegistry,

@@ -4,7 +4,7 @@
 import type { Clock } from '../clock.ts';
 import type { JobPayload, QueueJob } from '../model/queue-job.ts';
 import type { Rng } from '../rng.ts';
-import type { Repositories } from '../storage/storage.ts';
+import type { Repositories, Storage } from '../storage/storage.ts';
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -35,8 +35,29 @@ export interface JobContext {
 /** Runs one job. The payload is whatever object was enqueued: validate it before use. */
 export type JobHandler = (payload: JobPayload, ctx: JobContext) => Promise<void>;
 
+export interface ExternalJobContext {
+  readonly job: QueueJob;
+  /** Open short transactions around, never across, the outside calls. */
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly log: WorkerLog;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A job that talks to something outside the database (the homeserver, a mail server). It runs
+ * outside any transaction — holding one across a network call would block SQLite's only
+ * connection for the whole process — and opens its own short ones through `ctx.storage`. Its
+ * completion is recorded afterwards, so it may run again after a crash: it must be idempotent.
+ */
+export interface ExternalJob {
+  readonly external: true;
+  run(payload: JobPayload, ctx: ExternalJobContext): Promise<void>;
+}
+
 /** Queue name → handler. A worker claims jobs only from the queues it has handlers for. */
-export type JobRegistry = Readonly<Record<string, JobHandler>>;
+export type JobRegistry = Readonly<Record<string, JobHandler | ExternalJob>>;
 
 /** A cron schedule that enqueues a job on `queueName` at every matching second (UTC). */
 export interface ScheduleDefinition {

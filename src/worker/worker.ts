@@ -290,24 +290,25 @@ export class Worker {
   async #execute(job: QueueJob, signal: AbortSignal): Promise<void> {
     const handler = this.#jobs[job.queueName]!;
     const fields = { job: job.id, queue: job.queueName, attempt: job.attempt };
+    const common = { job, clock: this.#clock, rng: this.#rng, log: this.#log, signal };
     try {
-      await this.#storage.transaction(async (repos) => {
-        await handler(job.payload, {
-          job,
-          repos,
-          clock: this.#clock,
-          rng: this.#rng,
-          log: this.#log,
-          signal,
+      if (typeof handler === 'function') {
+        await this.#storage.transaction(async (repos) => {
+          await handler(job.payload, { ...common, repos });
+          if (!(await repos.queue.complete(this.#clock, job.id))) throw new JobLostError();
         });
-        if (!(await repos.queue.complete(this.#clock, job.id))) throw new JobLostError();
-      });
+      } else {
+        await handler.run(job.payload, { ...common, storage: this.#storage });
+        await this.#storage.transaction(async (repos) => {
+          if (!(await repos.queue.complete(this.#clock, job.id))) throw new JobLostError();
+        });
+      }
       this.#log('debug', 'job completed', fields);
     } catch (error) {
       if (error instanceof JobLostError) {
         this.#log(
           'warn',
-          'job finished after it was declared lost; its changes were rolled back',
+          'job finished after it was declared lost; its completion was not recorded',
           fields,
         );
         return;

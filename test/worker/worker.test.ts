@@ -119,6 +119,37 @@ for (const dialect of dialects) {
     );
 
     it(
+      'runs an external job outside any transaction: it opens its own, and is completed afterwards',
+      { timeout: 30_000 },
+      async () => {
+        let gate: () => void = () => {};
+        const released = new Promise<void>((resolve) => (gate = resolve));
+        await startWorker({
+          external: {
+            external: true,
+            async run(payload, ctx) {
+              // Were this inside the job's transaction, SQLite's single connection would deadlock here.
+              await ctx.storage.transaction((r) =>
+                r.queue.enqueue(ctx.rng, ctx.clock, 'child', { from: payload.n }),
+              );
+              await released; // "the outside call"
+            },
+          },
+        });
+        const job = await enqueue('external', { n: 3 });
+        await eventually('the child to be written while the job runs', 10_000, async () =>
+          (await jobsOf('child')).length === 1 ? true : undefined,
+        );
+        // Meanwhile the database is free for other work (a request, say).
+        assert.equal((await lookup(job.id))?.status, 'running');
+        gate();
+        await eventually('the job to complete', 10_000, async () =>
+          (await lookup(job.id))?.status === 'completed' ? true : undefined,
+        );
+      },
+    );
+
+    it(
       'retries with exponential back-off up to 10 attempts, then gives up',
       { timeout: 45_000 },
       async () => {
