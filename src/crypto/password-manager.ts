@@ -253,11 +253,15 @@ export class PasswordManager {
           ...(scheme.pepper !== null ? { secret: scheme.pepper } : {}),
         });
       case 'bcrypt':
-        return bcrypt.hash(passwordBytes(scheme, password, true), {
-          cost: scheme.cost ?? BCRYPT_DEFAULT_COST,
-          salt,
-          version: '2b',
-        });
+        // @node-rs/bcrypt 1.x labels its hashes `$2y$`; `$2y$` and `$2b$` are the same algorithm, and
+        // MAS and Synapse write `$2b$`, so that is what we store. Its salt is 16 bytes.
+        return (
+          await bcrypt.hash(
+            passwordBytes(scheme, password, true),
+            scheme.cost ?? BCRYPT_DEFAULT_COST,
+            salt.subarray(0, 16),
+          )
+        ).replace(/^\$2y\$/, '$2b$');
       case 'pbkdf2': {
         const derived = await pbkdf2(
           passwordBytes(scheme, password, true),
