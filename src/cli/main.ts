@@ -12,6 +12,7 @@ import { CliError, type CliContext } from './context.ts';
 import { registerDatabaseCommands } from './database.ts';
 import { registerManageCommands } from './manage.ts';
 import { registerServerCommand } from './server.ts';
+import { registerTemplatesCommands } from './templates.ts';
 import { registerWorkerCommand } from './worker.ts';
 
 export interface ProcessEdges {
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerConfigCommands(program, ctx);
   registerDatabaseCommands(program, ctx);
   registerManageCommands(program, ctx);
+  registerTemplatesCommands(program, ctx);
 
   for (const command of program.commands)
     command.exitOverride().configureOutput(program.configureOutput());

@@ -13,10 +13,15 @@
 import type { Command } from 'commander';
 import { loadPasswordManager, type PasswordManager } from '../crypto/password-manager.ts';
 import type { RootConfig } from '../config/root.ts';
+import { checkPasswordComplexity, complexityMessage } from '../policy/password-complexity.ts';
+import { enqueueProvisionUser } from '../storage/matrix-jobs.ts';
 import type { SqlStorage } from '../storage/sql/sql-storage.ts';
 import { CliError, type CliContext } from './context.ts';
 import { assertMigrated, openStorage } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
+import { registerAccountsManageCommands } from './manage-accounts.ts';
+import { registerCompatManageCommands } from './manage-compat.ts';
+import { registerMatrixManageCommands } from './manage-matrix.ts';
 
 export interface ManageIo {
   /** Where `set-password` reads the password when it is not an argument; process.stdin by default. */
@@ -62,6 +67,19 @@ async function passwordManager(config: RootConfig, ctx: CliContext): Promise<Pas
   }
 }
 
+/** Refuses a password below `passwords.minimum_complexity`, naming zxcvbn's reason and the flag. */
+function refuseWeakPassword(
+  config: RootConfig,
+  password: string,
+  userInputs: string[],
+  flag: string,
+): void {
+  // With passwords off the command refuses anyway, with that reason.
+  if (!config.passwords.enabled) return;
+  const result = checkPasswordComplexity(password, config.passwords.minimum_complexity, userInputs);
+  if (!result.ok) throw new CliError(`${complexityMessage(result)} (use ${flag} to set it anyway)`);
+}
+
 async function readPassword(stdin: AsyncIterable<string | Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin)
@@ -74,6 +92,9 @@ async function readPassword(stdin: AsyncIterable<string | Buffer>): Promise<stri
 
 export function registerManageCommands(program: Command, ctx: CliContext, io: ManageIo = {}): void {
   const manage = program.command('manage').description('manage users from the command line');
+  registerCompatManageCommands(manage, ctx);
+  registerAccountsManageCommands(manage, ctx);
+  registerMatrixManageCommands(manage, ctx);
 
   manage
     .command('register-user')
@@ -81,16 +102,29 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
     .argument('<username>', 'the localpart of the new user')
     .option('-p, --password <password>', 'set this password')
     .option('-a, --admin', 'allow the user to request admin scopes')
+    .option('-d, --display-name <name>', 'the display name, pushed to the homeserver')
+    .option('--ignore-password-complexity', 'accept a password below passwords.minimum_complexity')
     .action(
       async (
         username: string,
-        options: { password?: string; admin?: boolean },
+        options: {
+          password?: string;
+          admin?: boolean;
+          displayName?: string;
+          ignorePasswordComplexity?: boolean;
+        },
         command: Command,
       ) => {
         const { config } = loadConfigForCommand(ctx, command);
         const problem = usernameProblem(username, config.matrix?.homeserver ?? null);
         if (problem !== null) throw new CliError(problem);
         if (options.password === '') throw new CliError('the password is empty');
+        if (options.displayName !== undefined && options.displayName.trim() === '') {
+          throw new CliError('the display name is empty');
+        }
+        if (options.password !== undefined && options.ignorePasswordComplexity !== true) {
+          refuseWeakPassword(config, options.password, [username], '--ignore-password-complexity');
+        }
         const hashed =
           options.password === undefined
             ? null
@@ -103,6 +137,16 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
             if (options.admin === true) user = await repos.users.setCanRequestAdmin(user, true);
             if (hashed !== null) {
               await repos.userPasswords.add(ctx.rng, ctx.clock, user, hashed.version, hashed.hash);
+            }
+            // Creates the user on the homeserver (Synapse needs them before their first token).
+            if (config.matrix !== undefined) {
+              await enqueueProvisionUser(
+                repos.queue,
+                ctx.rng,
+                ctx.clock,
+                user.id,
+                options.displayName?.trim(),
+              );
             }
             return user;
           });
@@ -122,11 +166,20 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
     .description("set a user's password (read from stdin when not given)")
     .argument('<username>', 'the localpart of the user')
     .argument('[password]', 'the new password; read from stdin when absent')
+    .option('--ignore-complexity', 'accept a password below passwords.minimum_complexity')
     .action(
-      async (username: string, given: string | undefined, _options: unknown, command: Command) => {
+      async (
+        username: string,
+        given: string | undefined,
+        options: { ignoreComplexity?: boolean },
+        command: Command,
+      ) => {
         const { config } = loadConfigForCommand(ctx, command);
         const password = given ?? (await readPassword(io.stdin ?? process.stdin));
         if (password === '') throw new CliError('the password is empty');
+        if (options.ignoreComplexity !== true) {
+          refuseWeakPassword(config, password, [username], '--ignore-complexity');
+        }
         const passwords = await passwordManager(config, ctx);
         const storage = await openMigrated(config, ctx);
         try {

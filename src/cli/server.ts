@@ -10,15 +10,20 @@ import { loadPasswordManager } from '../crypto/password-manager.ts';
 import { loadSecrets } from '../crypto/secrets-load.ts';
 import type { AppContext } from '../http/app-context.ts';
 import { UrlBuilder } from '../http/url-builder.ts';
+import { createRateLimiter } from '../rate-limit/index.ts';
 import { syncClients } from '../services/client-sync.ts';
+import { IntrospectionCache } from '../services/introspection-cache.ts';
+import { postgresRevocationChannel } from '../services/revocation-channel.ts';
+import { randomString } from '../rng.ts';
 import { loadTemplates } from '../templates/templates.ts';
 import { SecretsError } from '../crypto/secrets-error.ts';
 import { HttpStartError, startHttpServers } from '../http/http-servers.ts';
 import { createLogger, type LogLevel } from '../telemetry/logger.ts';
 import { CliError, type CliContext } from './context.ts';
 import { assertMigrated, catchSignals, migrate, oneLine, openStorage } from './lifecycle.ts';
+import { jobServicesFor } from './job-services.ts';
 import { loadConfigForCommand, logLevelFor } from './load-config.ts';
-import { startWorker } from './worker.ts';
+import { homeserverFor, startWorker } from './worker.ts';
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -64,10 +69,13 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
       );
       const templates = loadTemplates({
         path: config.templates.path,
+        translationsPath: config.templates.translations_path,
         branding: config.branding,
         ...(config.matrix ? { defaultServiceName: config.matrix.homeserver } : {}),
         logger,
       });
+
+      const homeserver = homeserverFor(config, logger);
 
       const signals = catchSignals(() => {
         try {
@@ -81,6 +89,7 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
         }
       });
       const { storage, where } = openStorage(config.database, ctx.cwd);
+      let introspectionCache: IntrospectionCache | null = null;
       try {
         if (options.migrate) {
           const applied = await migrate(storage, where);
@@ -110,6 +119,17 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
           }
         }
 
+        // Recent active introspection answers; on PostgreSQL, revocations reach every node.
+        const pool = storage.connection.pool;
+        introspectionCache = new IntrospectionCache({
+          clock: ctx.clock,
+          channel:
+            pool !== null && storage.connection.dialect.supportsNotify
+              ? postgresRevocationChannel(pool, logger)
+              : null,
+          nodeId: randomString(ctx.rng, '0123456789abcdef', 16),
+        });
+        await introspectionCache.start();
         const app: AppContext = {
           config,
           storage,
@@ -118,9 +138,15 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
           keystore: secrets.keystore,
           encrypter: secrets.encrypter,
           passwords,
+          rateLimiter: createRateLimiter({
+            config: config.rate_limiting,
+            pool: storage.connection.pool,
+          }),
           templates,
           urls: new UrlBuilder(config.http.public_base, httpIssuer(config.http)),
           logger,
+          introspectionCache,
+          homeserver,
         };
         let http;
         try {
@@ -138,7 +164,14 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
           throw error;
         }
         const worker = options.worker
-          ? await startWorker({ storage, clock: ctx.clock, rng: ctx.rng, logger })
+          ? await startWorker({
+              storage,
+              clock: ctx.clock,
+              rng: ctx.rng,
+              logger,
+              homeserver,
+              services: jobServicesFor(config, templates, logger),
+            })
           : null;
         logger.info(
           { config: files, database: where, listeners: http.addresses(), worker: worker !== null },
@@ -152,6 +185,7 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
         logger.info('stopped');
       } finally {
         signals.dispose();
+        await introspectionCache?.stop();
         await storage.close().catch(() => {});
       }
     });

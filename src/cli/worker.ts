@@ -7,12 +7,18 @@ import type { Clock } from '../clock.ts';
 import type { Rng } from '../rng.ts';
 import type { SqlStorage } from '../storage/sql/sql-storage.ts';
 import { createLogger, type LogLevel, type Logger } from '../telemetry/logger.ts';
-import { jobRegistry, jobSchedules } from '../worker/jobs/index.ts';
+import { loadTemplates } from '../templates/templates.ts';
+import type { HomeserverConnection } from '../matrix/homeserver-connection.ts';
+import { jobRegistryWith, jobSchedules } from '../worker/jobs/index.ts';
 import { postgresWakeUps } from '../worker/notifications.ts';
+import type { JobServices } from '../worker/job-services.ts';
 import type { WorkerLog } from '../worker/queue.ts';
 import { Worker } from '../worker/worker.ts';
-import type { CliContext } from './context.ts';
-import { assertMigrated, catchSignals, openStorage } from './lifecycle.ts';
+import type { RootConfig } from '../config/root.ts';
+import { homeserverConnection } from '../matrix/connection-factory.ts';
+import { CliError, type CliContext } from './context.ts';
+import { assertMigrated, catchSignals, oneLine, openStorage } from './lifecycle.ts';
+import { jobServicesFor } from './job-services.ts';
 import { loadConfigForCommand, logLevelFor } from './load-config.ts';
 
 export interface WorkerDeps {
@@ -21,6 +27,10 @@ export interface WorkerDeps {
   readonly clock: Clock;
   readonly rng: Rng;
   readonly logger: Logger;
+  /** The homeserver the Matrix jobs call; null (or absent) without a `matrix` section. */
+  readonly homeserver?: HomeserverConnection | null;
+  /** The mailer, templates and public URL the mail jobs use (./job-services.ts). */
+  readonly services?: JobServices;
 }
 
 /** The most jobs one worker runs at once (MAS runs 10). */
@@ -29,6 +39,21 @@ const MAX_CONCURRENCY = 10;
 /** Writes the worker's reports to the process logger. */
 export function workerLogFor(logger: Logger): WorkerLog {
   return (level, message, fields) => logger[level](fields ?? {}, message);
+}
+
+/**
+ * The homeserver connection of the `matrix` section (null without one), for the HTTP app and the
+ * worker. A secret file that cannot be read is a one-line CLI error.
+ */
+export function homeserverFor(config: RootConfig, logger: Logger): HomeserverConnection | null {
+  try {
+    const log = logger.child({ component: 'homeserver' });
+    return homeserverConnection(config.matrix, {
+      logSkippedWrite: (message, fields) => log.info(fields, message),
+    });
+  } catch (error) {
+    throw new CliError(`matrix: ${oneLine(error)}`);
+  }
 }
 
 /** Starts a worker running every Gatehouse job and schedule; resolves once it is registered. */
@@ -43,8 +68,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     clock: deps.clock,
     rng: deps.rng,
     log,
-    jobs: jobRegistry,
+    jobs: jobRegistryWith({ homeserver: deps.homeserver ?? null }),
     schedules: jobSchedules,
+    services: deps.services ?? {},
     wakeUps:
       pool !== null && deps.storage.connection.dialect.supportsNotify
         ? postgresWakeUps(pool, log)
@@ -74,7 +100,24 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
       const { storage, where } = openStorage(config.database, ctx.cwd);
       try {
         await assertMigrated(storage, where);
-        const worker = await startWorker({ storage, clock: ctx.clock, rng: ctx.rng, logger });
+        const worker = await startWorker({
+          storage,
+          clock: ctx.clock,
+          rng: ctx.rng,
+          logger,
+          homeserver: homeserverFor(config, logger),
+          services: jobServicesFor(
+            config,
+            loadTemplates({
+              path: config.templates.path,
+              translationsPath: config.templates.translations_path,
+              branding: config.branding,
+              ...(config.matrix ? { defaultServiceName: config.matrix.homeserver } : {}),
+              logger,
+            }),
+            logger,
+          ),
+        });
         logger.info({ database: where, worker: worker.id }, 'worker started');
         const signal = await signals.stop;
         logger.info({ signal }, 'stopping the worker');

@@ -7,7 +7,10 @@ import type { RootConfig } from '../config/root.ts';
 import type { Encrypter } from '../crypto/encrypter.ts';
 import type { Keystore } from '../crypto/keystore.ts';
 import type { PasswordManager } from '../crypto/password-manager.ts';
+import type { HomeserverConnection } from '../matrix/homeserver-connection.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { Rng } from '../rng.ts';
+import type { IntrospectionCache } from '../services/introspection-cache.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Templates } from '../templates/templates.ts';
@@ -21,7 +24,16 @@ export interface AppContext {
   readonly keystore: Keystore;
   readonly encrypter: Encrypter;
   readonly passwords: PasswordManager;
+  /** Limits on sign-in, password change, registration, recovery and email codes. */
+  readonly rateLimiter: RateLimiter;
   readonly templates: Templates;
   readonly urls: UrlBuilder;
   readonly logger: Logger;
+  /**
+   * Recent active introspection answers, shared by the introspection endpoint and everything that
+   * ends sessions or revokes tokens (which must invalidate it). Without one, nothing is cached.
+   */
+  readonly introspectionCache?: IntrospectionCache;
+  /** The Matrix homeserver (from the `matrix` section); null for a standalone OpenID provider. */
+  readonly homeserver?: HomeserverConnection | null;
 }

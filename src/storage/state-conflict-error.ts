@@ -8,7 +8,12 @@
 // endpoint). "Not found" is never this error: lookups return null.
 
 export type StateConflictSubject =
-  'authorization_grant' | 'device_code_grant' | 'refresh_token' | 'oauth2_client';
+  | 'authorization_grant'
+  | 'device_code_grant'
+  | 'refresh_token'
+  | 'oauth2_client'
+  | 'compat_sso_login'
+  | 'compat_refresh_token';
 
 export class StateConflictError extends Error {
   override readonly name = 'StateConflictError';

@@ -17,14 +17,27 @@
 import type { AuthorizationGrantRepository } from './authorization-grant-repository.ts';
 import type { BrowserSessionRepository } from './browser-session-repository.ts';
 import type { ClientAssertionRepository } from './client-assertion-repository.ts';
+import type {
+  CompatAccessTokenRepository,
+  CompatRefreshTokenRepository,
+  CompatSessionRepository,
+  CompatSsoLoginRepository,
+} from './compat-repository.ts';
 import type { ConsentRepository } from './consent-repository.ts';
 import type { DeviceCodeGrantRepository } from './device-code-grant-repository.ts';
+import type { EmailAuthenticationRepository } from './email-authentication-repository.ts';
 import type { OAuth2ClientRepository } from './oauth2-client-repository.ts';
 import type { OAuth2SessionRepository } from './oauth2-session-repository.ts';
 import type { AccessTokenRepository, RefreshTokenRepository } from './oauth2-token-repository.ts';
 import type { QueueRepository } from './queue-repository.ts';
+import type { RecoveryRepository } from './recovery-repository.ts';
+import type { UserRegistrationTokenRepository } from './registration-token-repository.ts';
+import type { UserEmailRepository } from './user-email-repository.ts';
 import type { UserPasswordRepository } from './user-password-repository.ts';
+import type { UserRegistrationRepository } from './user-registration-repository.ts';
+import type { UserLockRepository } from './user-lock-repository.ts';
 import type { UserRepository } from './user-repository.ts';
+import type { UserTermsRepository } from './user-terms-repository.ts';
 
 export interface Repositories {
   readonly users: UserRepository;
@@ -39,6 +52,17 @@ export interface Repositories {
   readonly refreshTokens: RefreshTokenRepository;
   readonly consents: ConsentRepository;
   readonly clientAssertions: ClientAssertionRepository;
+  readonly userLocks: UserLockRepository;
+  readonly compatSessions: CompatSessionRepository;
+  readonly compatAccessTokens: CompatAccessTokenRepository;
+  readonly compatRefreshTokens: CompatRefreshTokenRepository;
+  readonly compatSsoLogins: CompatSsoLoginRepository;
+  readonly userEmails: UserEmailRepository;
+  readonly emailAuthentications: EmailAuthenticationRepository;
+  readonly userRegistrations: UserRegistrationRepository;
+  readonly registrationTokens: UserRegistrationTokenRepository;
+  readonly recovery: RecoveryRepository;
+  readonly userTerms: UserTermsRepository;
 }
 
 export interface Storage {

@@ -90,6 +90,21 @@ export const templateSamples: Record<string, readonly object[]> = {
       scopes: [],
     },
   ],
+  'pages/compat-sso-continue.html': [
+    {
+      ...common,
+      login_id: '01J00000000000000000000000',
+      username: 'alice',
+      redirect_host: 'app.element.io',
+    },
+    {
+      ...common,
+      base_path: '/auth/',
+      login_id: '01J00000000000000000000001',
+      username: 'bob',
+      redirect_host: '<script>.example:8443',
+    },
+  ],
   'pages/device-done.html': [
     { ...common, allowed: true, client_name: 'Living Room TV' },
     { ...common, allowed: false, client_name: 'Living Room <TV>' },
@@ -165,6 +180,189 @@ export const templateSamples: Record<string, readonly object[]> = {
         { name: 'code', value: 'abcdefghijklmnopqrstuvwxyz012345' },
         { name: 'state', value: '"><x>' },
       ],
+    },
+  ],
+  'pages/register.html': [
+    {
+      ...common,
+      password_href: '/register/password?next=%2Fauthorize',
+      login_href: '/login',
+      providers: [
+        { name: 'Example <IdP>', href: '/upstream/authorize/01J00000000000000000000000' },
+      ],
+    },
+    { ...common, password_href: null, login_href: '/login', providers: [] },
+  ],
+  'pages/register-password.html': [
+    {
+      ...common,
+      next: null,
+      username: '',
+      email: '',
+      email_required: true,
+      terms_url: null,
+      captcha: null,
+      errors: {},
+      error: null,
+      login_href: '/login',
+    },
+    {
+      ...common,
+      next: '/authorize/continue/01J00000000000000000000000',
+      username: 'al<i>ce',
+      email: 'alice@example.com',
+      email_required: true,
+      terms_url: 'https://example.com/tos',
+      // The CAPTCHA widget's third-party script is covered by test/http/human/register.test.ts
+      // (the template test allows only same-origin scripts).
+      captcha: null,
+      errors: {
+        username: 'This username is taken. Choose another one.',
+        email: 'This email address is not accepted here.',
+        password: 'This password is too weak: this is a heavily used password.',
+        password_confirm: 'The two passwords do not match.',
+        accept_terms: 'You must accept the terms of service to register.',
+        captcha: 'The CAPTCHA was not solved. Please try again.',
+      },
+      error: 'Registration is not possible from your network or browser.',
+      login_href: '/login?next=%2F',
+    },
+    {
+      ...common,
+      next: null,
+      username: 'bob',
+      email: '',
+      email_required: false,
+      terms_url: null,
+      captcha: null,
+      errors: {},
+      error: null,
+      login_href: '/login',
+    },
+  ],
+  'pages/register-verify-email.html': [
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/verify-email',
+      email: 'alice@example.com',
+      exhausted: false,
+      error: null,
+      notice: null,
+    },
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/verify-email',
+      email: 'a<b>@example.com',
+      exhausted: false,
+      error: 'This code is wrong or has expired.',
+      notice: 'A new code is on its way.',
+    },
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/verify-email',
+      email: 'alice@example.com',
+      exhausted: true,
+      error: 'Too many wrong codes. Send a new code to try again.',
+      notice: null,
+    },
+  ],
+  'pages/register-token.html': [
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/token',
+      token: '',
+      error: null,
+    },
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/token',
+      token: 'abc<x>',
+      error: 'This registration token has expired.',
+    },
+  ],
+  'pages/register-display-name.html': [
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/display-name',
+      username: 'alice',
+      display_name: '',
+      error: null,
+    },
+    {
+      ...common,
+      action: '/register/steps/01J00000000000000000000000/display-name',
+      username: 'alice',
+      display_name: 'Alice <3',
+      error: 'Enter a display name, or skip this step.',
+    },
+  ],
+  'pages/recover.html': [
+    { ...common, email: '', error: null },
+    { ...common, email: 'not an <email>', error: 'Enter a valid email address.' },
+  ],
+  'pages/recover-progress.html': [
+    {
+      ...common,
+      action: '/recover/progress/01J00000000000000000000000',
+      email: 'alice@example.com',
+      consumed: false,
+      notice: null,
+    },
+    {
+      ...common,
+      action: '/recover/progress/01J00000000000000000000000',
+      email: 'a<b>@example.com',
+      consumed: false,
+      notice: 'We sent the email again.',
+    },
+    {
+      ...common,
+      action: '/recover/progress/01J00000000000000000000000',
+      email: 'alice@example.com',
+      consumed: true,
+      notice: null,
+    },
+  ],
+  'pages/recover-ticket.html': [
+    {
+      ...common,
+      action: '/account/password/recovery',
+      ticket: 'a'.repeat(32),
+      username: 'alice',
+      errors: {},
+    },
+    {
+      ...common,
+      action: '/account/password/recovery',
+      ticket: 'a'.repeat(32),
+      username: 'al<i>ce',
+      errors: { password: 'Too weak.', password_confirm: 'The two passwords do not match.' },
+    },
+  ],
+  'pages/recover-done.html': [
+    { ...common, username: 'alice', login_href: '/login?login_hint=alice' },
+  ],
+};
+
+/**
+ * Sample contexts for the email templates (`emails/<name>.{subject.txt,txt,html}`, rendered by
+ * src/email/email-renderer.ts), keyed by the email's name.
+ */
+export const emailTemplateSamples: Record<string, readonly object[]> = {
+  'verification-code': [
+    { code: '012345', email: 'alice@example.com', username: null },
+    { code: '987654', email: 'a&b<c>@example.com', username: 'al<i>ce' },
+  ],
+  recovery: [
+    {
+      username: 'alice',
+      email: 'alice@example.com',
+      recovery_link: 'https://auth.example.com/account/password/recovery?ticket=' + 'a'.repeat(32),
+    },
+    {
+      username: 'b<o>b',
+      email: 'b&b@example.com',
+      recovery_link: 'https://auth.example.com/account/password/recovery?ticket=x&y="z"',
     },
   ],
 };

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import type { BrandingConfig } from '../config/sections/branding.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { Translations, type LocaleHints } from './i18n.ts';
 
 /** The templates shipped with Gatehouse. */
 export const BUILTIN_TEMPLATES_PATH = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -38,6 +39,8 @@ export interface TemplatesOptions {
   /** Shown when `branding.service_name` is not set (MAS shows the homeserver name). */
   readonly defaultServiceName?: string;
   readonly logger?: Logger;
+  /** `templates.translations_path`: `<locale>.json` files adding languages (see ./i18n.ts). */
+  readonly translationsPath?: string | undefined;
 }
 
 /** What every page can use besides its own context. */
@@ -53,6 +56,8 @@ export interface TemplateGlobals {
 export class Templates {
   readonly #searchPaths: string[];
   readonly #globals: TemplateGlobals;
+  readonly #translationsPath: string | undefined;
+  #translations: Translations;
   #env: nunjucks.Environment;
 
   constructor(options: TemplatesOptions) {
@@ -66,6 +71,12 @@ export class Templates {
         'templates.path does not exist: using the built-in templates only',
       );
     }
+    if (options.translationsPath !== undefined && !existsSync(resolve(options.translationsPath))) {
+      options.logger?.warn(
+        { path: resolve(options.translationsPath) },
+        'templates.translations_path does not exist: using the built-in translations only',
+      );
+    }
     const branding = options.branding;
     this.#globals = {
       branding: {
@@ -75,7 +86,14 @@ export class Templates {
         imprint: branding.imprint ?? null,
       },
     };
+    this.#translationsPath = options.translationsPath;
+    this.#translations = new Translations({ path: options.translationsPath });
     this.#env = this.#createEnvironment();
+  }
+
+  /** The loaded translations (languages, keys, lookups). */
+  get translations(): Translations {
+    return this.#translations;
   }
 
   #createEnvironment(): nunjucks.Environment {
@@ -87,13 +105,54 @@ export class Templates {
       lstripBlocks: true,
     });
     for (const [key, value] of Object.entries(this.#globals)) env.addGlobal(key, value);
+    // `_("key", {vars})` (alias `t`, and the filter `"key" | t(vars)`): the message in the page's
+    // language, which render() puts in the context as `lang`. Nunjucks calls these with the
+    // render context as `this`. Messages come from the operator's files like templates do, so they
+    // may hold markup (`<strong>{{ username }}</strong>`); the variables are data and are escaped.
+    const translations = () => this.#translations;
+    function translate(
+      this: { ctx?: { lang?: unknown } } | undefined,
+      key: unknown,
+      vars?: unknown,
+    ): nunjucks.runtime.SafeString {
+      const lang = typeof this?.ctx?.lang === 'string' ? this.ctx.lang : 'en';
+      const values: Record<string, string> = {};
+      if (typeof vars === 'object' && vars !== null) {
+        for (const [name, value] of Object.entries(vars)) {
+          if (value === undefined || value === null) continue;
+          values[name] =
+            value instanceof nunjucks.runtime.SafeString
+              ? value.toString()
+              : escapeHtml(String(value));
+        }
+      }
+      return new nunjucks.runtime.SafeString(translations().translate(lang, String(key), values));
+    }
+    env.addGlobal('_', translate);
+    env.addGlobal('t', translate);
+    env.addFilter('t', translate);
     return env;
   }
 
-  /** Renders `name` (e.g. `pages/login.html`). Throws TemplateError. */
-  render(name: string, context: object = {}): string {
+  /**
+   * Renders `name` (e.g. `pages/login.html`) in the language chosen from `hints` (`ui_locales`,
+   * then `Accept-Language`), unless the context sets `lang` itself. Throws TemplateError.
+   */
+  render(name: string, context: object = {}, hints: LocaleHints = {}): string {
+    const given = (context as { lang?: unknown }).lang;
+    const lang =
+      typeof given === 'string' && given !== '' ? given : this.#translations.choose(hints);
     try {
-      return this.#env.render(name, context);
+      return this.#env.render(name, { ...context, lang });
+    } catch (error) {
+      throw new TemplateError(name, error);
+    }
+  }
+
+  /** Compiles `name` without rendering it (finds syntax errors). Throws TemplateError. */
+  compile(name: string): void {
+    try {
+      this.#env.getTemplate(name, true);
     } catch (error) {
       throw new TemplateError(name, error);
     }
@@ -101,6 +160,7 @@ export class Templates {
 
   /** Forgets compiled templates, so changed files are read again (SIGHUP). */
   reload(): void {
+    this.#translations = new Translations({ path: this.#translationsPath });
     this.#env = this.#createEnvironment();
   }
 
@@ -119,6 +179,18 @@ export class Templates {
     walk(BUILTIN_TEMPLATES_PATH);
     return names.sort();
   }
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 export function loadTemplates(options: TemplatesOptions): Templates {

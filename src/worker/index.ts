@@ -7,6 +7,7 @@
 //   scheduler.ts      cron schedules → one job per slot across all workers
 //   cron.ts           the six-field cron parser
 //   notifications.ts  PostgreSQL LISTEN/NOTIFY wake-ups
+//   job-services.ts   `JobServices`: the mailer, templates, ... given to external jobs
 //   jobs/             one file per job; jobs/index.ts lists them and says how to add one
 //
 // The queue's storage (claiming with SKIP LOCKED, retries, leases) is `QueueRepository` in
@@ -14,6 +15,7 @@
 // through `startWorker` in src/cli/worker.ts.
 
 export { jobRegistry, jobSchedules } from './jobs/index.ts';
+export { MissingJobServiceError, requireService, type JobServices } from './job-services.ts';
 export { postgresWakeUps, type WakeUpSource } from './notifications.ts';
 export type {
   ExternalJob,

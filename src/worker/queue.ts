@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { JobPayload, QueueJob } from '../model/queue-job.ts';
 import type { Rng } from '../rng.ts';
 import type { Repositories, Storage } from '../storage/storage.ts';
+import type { JobServices } from './job-services.ts';
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -43,6 +44,8 @@ export interface ExternalJobContext {
   readonly rng: Rng;
   readonly log: WorkerLog;
   readonly signal: AbortSignal;
+  /** The mailer, templates, homeserver... the worker was started with (./job-services.ts). */
+  readonly services: JobServices;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { Storage } from '../storage/storage.ts';
 import { runLeaderDuties, tryLead, type LeaderDeps } from './leader.ts';
 import type { WakeUpSource } from './notifications.ts';
 import { silentLog, type JobRegistry, type ScheduleDefinition, type WorkerLog } from './queue.ts';
+import type { JobServices } from './job-services.ts';
 import { compileSchedules } from './scheduler.ts';
 
 export interface WorkerOptions {
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   readonly rng: Rng;
   readonly jobs: JobRegistry;
   readonly schedules?: readonly ScheduleDefinition[];
+  /** What external jobs may use (mailer, templates, homeserver). Default: none. */
+  readonly services?: JobServices;
   readonly log?: WorkerLog;
   /** Notifications that jobs are available (PostgreSQL); without them the worker only polls. */
   readonly wakeUps?: WakeUpSource | null;
@@ -79,6 +82,7 @@ export class Worker {
   readonly #rng: Rng;
   readonly #log: WorkerLog;
   readonly #jobs: JobRegistry;
+  readonly #services: JobServices;
   readonly #queueNames: readonly string[];
   readonly #wakeUps: WakeUpSource | null;
   readonly #concurrency: number;
@@ -104,6 +108,7 @@ export class Worker {
     this.#rng = options.rng;
     this.#log = options.log ?? silentLog;
     this.#jobs = options.jobs;
+    this.#services = options.services ?? {};
     this.#queueNames = Object.keys(options.jobs);
     this.#wakeUps = options.wakeUps ?? null;
     this.#concurrency = Math.max(1, options.concurrency ?? 10);
@@ -298,7 +303,11 @@ export class Worker {
           if (!(await repos.queue.complete(this.#clock, job.id))) throw new JobLostError();
         });
       } else {
-        await handler.run(job.payload, { ...common, storage: this.#storage });
+        await handler.run(job.payload, {
+          ...common,
+          storage: this.#storage,
+          services: this.#services,
+        });
         await this.#storage.transaction(async (repos) => {
           if (!(await repos.queue.complete(this.#clock, job.id))) throw new JobLostError();
         });

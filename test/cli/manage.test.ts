@@ -114,7 +114,16 @@ describe('manage on SQLite', () => {
 
   it('registers a user with a password and admin rights', async () => {
     const run = await runManage(
-      ['-c', config, 'manage', 'register-user', 'alice', '--password', 'correct horse', '--admin'],
+      [
+        '-c',
+        config,
+        'manage',
+        'register-user',
+        'alice',
+        '--password',
+        'correct horse battery staple 1987',
+        '--admin',
+      ],
       dir,
     );
     assert.equal(run.code, 0, run.err);
@@ -122,7 +131,11 @@ describe('manage on SQLite', () => {
       run.out,
       /^registered user alice \([0-9A-Z]{26}\) with admin rights, with a password$/,
     );
-    const { user, row, ok } = await activePasswordOk(t, 'alice', 'correct horse');
+    const { user, row, ok } = await activePasswordOk(
+      t,
+      'alice',
+      'correct horse battery staple 1987',
+    );
     assert.equal(user.canRequestAdmin, true);
     assert.equal(row.version, 1);
     assert.match(row.hashedPassword, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -158,26 +171,63 @@ describe('manage on SQLite', () => {
   });
 
   it('sets a password from the argument and from stdin', async () => {
-    await runManage(['-c', config, 'manage', 'register-user', 'alice', '-p', 'first'], dir);
-    const fromArg = await runManage(
-      ['-c', config, 'manage', 'set-password', 'alice', 'second'],
-      dir,
-    );
+    const first = 'first quiet lighthouse 4417';
+    const second = 'second amber teapot 9042';
+    await runManage(['-c', config, 'manage', 'register-user', 'alice', '-p', first], dir);
+    const fromArg = await runManage(['-c', config, 'manage', 'set-password', 'alice', second], dir);
     assert.deepEqual(fromArg, { code: 0, out: 'password set for alice', err: '' });
-    assert.equal((await activePasswordOk(t, 'alice', 'second')).ok, true);
-    assert.equal((await activePasswordOk(t, 'alice', 'first')).ok, false);
+    assert.equal((await activePasswordOk(t, 'alice', second)).ok, true);
+    assert.equal((await activePasswordOk(t, 'alice', first)).ok, false);
 
     const fromStdin = await runManage(
       ['-c', config, 'manage', 'set-password', 'alice'],
       dir,
-      'third wörd\n',
+      'third wörd of the purple ocean\n',
     );
     assert.equal(fromStdin.code, 0, fromStdin.err);
-    assert.equal((await activePasswordOk(t, 'alice', 'third wörd')).ok, true);
+    assert.equal((await activePasswordOk(t, 'alice', 'third wörd of the purple ocean')).ok, true);
+  });
+
+  it('refuses a weak password unless told to ignore the complexity rule', async () => {
+    const weak = await runManage(
+      ['-c', config, 'manage', 'register-user', 'alice', '-p', 'password1'],
+      dir,
+    );
+    assert.equal(weak.code, 1);
+    assert.match(weak.err, /^error: .*too weak/);
+    assert.equal(await t.storage.transaction((repos) => repos.users.count({})), 0);
+    const forced = await runManage(
+      [
+        '-c',
+        config,
+        'manage',
+        'register-user',
+        'alice',
+        '-p',
+        'password1',
+        '--ignore-password-complexity',
+      ],
+      dir,
+    );
+    assert.equal(forced.code, 0, forced.err);
+    const weakSet = await runManage(
+      ['-c', config, 'manage', 'set-password', 'alice', 'qwerty'],
+      dir,
+    );
+    assert.equal(weakSet.code, 1);
+    assert.match(weakSet.err, /too weak/);
+    const forcedSet = await runManage(
+      ['-c', config, 'manage', 'set-password', 'alice', 'qwerty', '--ignore-complexity'],
+      dir,
+    );
+    assert.equal(forcedSet.code, 0, forcedSet.err);
   });
 
   it('refuses an unknown user and an empty password with one line', async () => {
-    const unknown = await runManage(['-c', config, 'manage', 'set-password', 'nobody', 'pw'], dir);
+    const unknown = await runManage(
+      ['-c', config, 'manage', 'set-password', 'nobody', 'a strong enough passphrase 2718'],
+      dir,
+    );
     assert.deepEqual(unknown, { code: 1, out: '', err: 'error: unknown user "nobody"' });
     await runManage(['-c', config, 'manage', 'register-user', 'alice'], dir);
     const empty = await runManage(['-c', config, 'manage', 'set-password', 'alice'], dir, '\n');
@@ -221,11 +271,20 @@ describe('manage register-user on PostgreSQL', () => {
     try {
       const config = writeConfig(dir, t.uri);
       const run = await runManage(
-        ['-c', config, 'manage', 'register-user', 'alice', '-p', 'pw', '-a'],
+        [
+          '-c',
+          config,
+          'manage',
+          'register-user',
+          'alice',
+          '-p',
+          'ginger walrus quietly 3141',
+          '-a',
+        ],
         dir,
       );
       assert.equal(run.code, 0, run.err);
-      const { user, ok } = await activePasswordOk(t, 'alice', 'pw');
+      const { user, ok } = await activePasswordOk(t, 'alice', 'ginger walrus quietly 3141');
       assert.equal(user.canRequestAdmin, true);
       assert.equal(ok, true);
       const again = await runManage(['-c', config, 'manage', 'register-user', 'alice'], dir);

@@ -12,11 +12,14 @@ import { loadPasswordManager } from '../../src/crypto/password-manager.ts';
 import { loadSecrets } from '../../src/crypto/secrets-load.ts';
 import type { AppContext } from '../../src/http/app-context.ts';
 import { buildListenerApp } from '../../src/http/listener-app.ts';
+import type { HomeserverConnection } from '../../src/matrix/homeserver-connection.ts';
 import { UrlBuilder } from '../../src/http/url-builder.ts';
+import { createRateLimiter } from '../../src/rate-limit/index.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { createMetrics } from '../../src/telemetry/metrics.ts';
 import { loadTemplates } from '../../src/templates/templates.ts';
+import { LOOSE_ADDRESS_LIMITS } from './rate-limits.ts';
 import { openTestStorage, type TestStorage } from './storage.ts';
 
 export interface TestApp {
@@ -38,6 +41,10 @@ export interface TestAppOptions {
   /** Storage to use (and leave open on close); default a fresh SQLite database. */
   existing?: TestStorage;
   dialect?: 'sqlite' | 'postgres';
+  /** How the sign-in slow-down waits (rate-limit tests record it instead of waiting). */
+  rateLimiterSleep?: (ms: number) => Promise<void>;
+  /** The homeserver connection (a fake homeserver in tests); none by default. */
+  homeserver?: HomeserverConnection;
 }
 
 /**
@@ -66,6 +73,7 @@ export async function startTestApp(
     secrets: { encryption: '0123456789abcdef'.repeat(4), keys: [{ kid: 'rsa', key: rsaPem }] },
     matrix: { homeserver: 'example.test', secret: 'hs-secret' },
     branding: { service_name: 'Example Auth', policy_uri: 'https://example.test/privacy' },
+    rate_limiting: LOOSE_ADDRESS_LIMITS,
     ...overrides,
   });
   const db = existing ?? (await openTestStorage(opts.dialect ?? 'sqlite'));
@@ -81,9 +89,20 @@ export async function startTestApp(
     keystore,
     encrypter,
     passwords: await loadPasswordManager(config.passwords, { rng }),
-    templates: loadTemplates({ path: config.templates.path, branding: config.branding, logger }),
+    rateLimiter: createRateLimiter({
+      config: config.rate_limiting,
+      pool: db.storage.connection.pool,
+      ...(opts.rateLimiterSleep ? { sleep: opts.rateLimiterSleep } : {}),
+    }),
+    templates: loadTemplates({
+      path: config.templates.path,
+      translationsPath: config.templates.translations_path,
+      branding: config.branding,
+      logger,
+    }),
     urls: new UrlBuilder(config.http.public_base, httpIssuer(config.http)),
     logger,
+    ...(opts.homeserver === undefined ? {} : { homeserver: opts.homeserver }),
   };
   const metrics = createMetrics(config.telemetry.metrics);
   const { app } = await buildListenerApp({

@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { generateConfig } from '../../src/config/generate.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { freePort } from './postgres.ts';
+import { LOOSE_ADDRESS_LIMITS } from './rate-limits.ts';
 
 export const GATEHOUSE_BIN = join(import.meta.dirname, '..', '..', 'bin', 'gatehouse.js');
 
@@ -35,7 +36,11 @@ export async function writeTestConfig(
     publicBase: `http://127.0.0.1:${webPort}/`,
     listenAddress: `127.0.0.1:${webPort}`,
   });
-  const config = parse(yaml) as { http: { listeners: { name: string; binds: unknown[] }[] } };
+  const config = parse(yaml) as {
+    http: { listeners: { name: string; binds: unknown[] }[] };
+    rate_limiting?: unknown;
+  };
+  config.rate_limiting = LOOSE_ADDRESS_LIMITS;
   for (const listener of config.http.listeners) {
     if (listener.name === 'internal') listener.binds = [{ host: '127.0.0.1', port: internalPort }];
   }

@@ -6,10 +6,12 @@
 
 import { describe } from 'node:test';
 import { dialects, openTestStorage } from '../helpers/storage.ts';
+import { accountRepositoriesConformance } from './conformance/accounts.ts';
 import { authorizationGrantRepositoryConformance } from './conformance/authorization-grants.ts';
 import { browserAuthenticationConformance } from './conformance/browser-authentications.ts';
 import { browserSessionRepositoryConformance } from './conformance/browser-sessions.ts';
 import { clientAssertionRepositoryConformance } from './conformance/client-assertions.ts';
+import { compatRepositoryConformance } from './conformance/compat.ts';
 import { consentRepositoryConformance } from './conformance/consents.ts';
 import { deviceCodeGrantRepositoryConformance } from './conformance/device-code-grants.ts';
 import { oauth2ClientRepositoryConformance } from './conformance/oauth2-clients.ts';
@@ -34,5 +36,7 @@ for (const dialect of dialects) {
     oauth2TokenRepositoryConformance(open);
     consentRepositoryConformance(open);
     clientAssertionRepositoryConformance(open);
+    compatRepositoryConformance(open);
+    accountRepositoriesConformance(open);
   });
 }

@@ -1,6 +1,7 @@
 // `captcha` section: CAPTCHA protection of password registration.
 
 import { z } from 'zod';
+import { url } from '../schema-kit.ts';
 
 export const captchaSchema = z
   .strictObject({
@@ -13,6 +14,10 @@ export const captchaSchema = z
       ),
     site_key: z.string().optional().describe('Public site key given by the CAPTCHA service.'),
     secret_key: z.string().optional().describe('Secret key given by the CAPTCHA service.'),
+    verify_url: url(
+      'Gatehouse only: where answers are verified instead of the service’s own siteverify URL ' +
+        '(a self-hosted compatible verifier, or a fake one in tests). Default: the service’s URL.',
+    ).optional(),
   })
   .superRefine((value, ctx) => {
     // MAS checks this only for reCAPTCHA; no service works without both keys, so check it for all.

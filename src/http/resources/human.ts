@@ -18,6 +18,16 @@ import { registerDeviceConsent } from '../handlers/human/device-consent.ts';
 import { registerEndSession } from '../handlers/human/end-session.ts';
 import { registerLink } from '../handlers/human/link.ts';
 import { registerLogout } from '../handlers/human/logout.ts';
+import { registerRecover } from '../handlers/human/recover.ts';
+import { registerRecoverProgress } from '../handlers/human/recover-progress.ts';
+import { registerRecoverTicket } from '../handlers/human/recover-ticket.ts';
+import { registerRegisterChooser } from '../handlers/human/register.ts';
+import { registerRegisterDisplayName } from '../handlers/human/register-display-name.ts';
+import { registerRegisterFinish } from '../handlers/human/register-finish.ts';
+import { registerRegisterPassword } from '../handlers/human/register-password.ts';
+import { registerRegisterToken } from '../handlers/human/register-token.ts';
+import { registerRegisterVerifyEmail } from '../handlers/human/register-verify-email.ts';
+import { registerLoginSsoComplete } from '../handlers/compat/login-sso-complete.ts';
 import { HumanPageError, sendErrorPage, type HumanDeps } from '../handlers/human/page.ts';
 
 // No inline scripts or styles; images may come from clients' https logo URIs. `form-action` is
@@ -33,7 +43,9 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function humanResource(deps: HumanDeps & Pick<AppContext, 'keystore'>): FastifyPluginAsync {
+export function humanResource(
+  deps: HumanDeps & Pick<AppContext, 'keystore' | 'introspectionCache'>,
+): FastifyPluginAsync {
   return async (app) => {
     await app.register(fastifyCookie);
     await app.register(fastifyFormbody);
@@ -78,5 +90,15 @@ export function humanResource(deps: HumanDeps & Pick<AppContext, 'keystore'>): F
     registerLink(app, deps);
     registerDeviceConsent(app, deps);
     registerEndSession(app, deps);
+    registerRegisterChooser(app, deps);
+    registerRegisterPassword(app, deps);
+    registerRegisterVerifyEmail(app, deps);
+    registerRegisterToken(app, deps);
+    registerRegisterDisplayName(app, deps);
+    registerRegisterFinish(app, deps);
+    registerRecover(app, deps);
+    registerRecoverProgress(app, deps);
+    registerRecoverTicket(app, deps);
+    registerLoginSsoComplete(app, deps);
   };
 }

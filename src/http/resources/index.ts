@@ -17,6 +17,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import type { AppContext } from '../app-context.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
 import { assetsResource } from './assets.ts';
+import { compatResource } from './compat.ts';
 import { discoveryResource } from './discovery.ts';
 import { healthResource, type HealthProbe } from './health.ts';
 import { oauthResource } from './oauth.ts';
@@ -71,7 +72,7 @@ const factories: { [N in HttpResourceName]: Factory<N> } = {
   discovery: needsApp(discoveryResource),
   human: needsApp(humanResource),
   oauth: needsApp(oauthResource),
-  compat: notAvailableYet,
+  compat: needsApp(compatResource),
   graphql: notAvailableYet,
   adminapi: notAvailableYet,
   'connection-info': notAvailableYet,

@@ -66,17 +66,26 @@ export function oauthResource(app: AppContext): FastifyPluginAsync {
       rng: app.rng,
       keystore: app.keystore,
       activity,
+      introspectionCache: app.introspectionCache,
+      homeserver: app.homeserver ?? null,
     });
     registerIntrospect(scope, {
       ...clientDeps,
       storage: app.storage,
       activity,
+      introspectionCache: app.introspectionCache,
       homeserverSecret:
         app.config.matrix === undefined
           ? null
           : (readInlineOrFile(app.config.matrix.secret, app.config.matrix.secret_file) ?? null),
     });
-    registerRevoke(scope, { ...clientDeps, storage: app.storage });
+    registerRevoke(scope, {
+      ...clientDeps,
+      storage: app.storage,
+      introspectionCache: app.introspectionCache,
+      rng: app.rng,
+      matrix: app.config.matrix !== undefined,
+    });
     registerDeviceAuthorization(scope, {
       ...clientDeps,
       config: app.config,

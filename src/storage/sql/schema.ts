@@ -209,6 +209,139 @@ export interface OAuth2ClientAssertionJtisTable {
   expires_at: Timestamp;
 }
 
+/** Compatibility-layer sessions (legacy Matrix login), one device each. */
+export interface CompatSessionsTable {
+  id: string;
+  user_id: string;
+  device_id: string;
+  user_session_id: string | null;
+  is_synapse_admin: BooleanValue;
+  human_name: string | null;
+  user_agent: string | null;
+  last_active_at: Timestamp | null;
+  last_active_ip: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface CompatAccessTokensTable {
+  id: string;
+  compat_session_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface CompatRefreshTokensTable {
+  id: string;
+  compat_session_id: string;
+  token_hash: string;
+  access_token_id: string | null;
+  created_at: Timestamp;
+  consumed_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface CompatSsoLoginsTable {
+  id: string;
+  redirect_uri: string;
+  login_token_hash: string | null;
+  created_at: Timestamp;
+  fulfilled_at: Timestamp | null;
+  exchanged_at: Timestamp | null;
+  user_session_id: string | null;
+  compat_session_id: string | null;
+}
+
+/** Per-user leases for homeserver device work (migration 0006_matrix). */
+export interface UserLocksTable {
+  user_id: string;
+  holder: string;
+  expires_at: Timestamp;
+}
+
+/** Verified addresses; `email_key` is the lower-cased address that lookups use. */
+export interface UserEmailsTable {
+  id: string;
+  user_id: string;
+  email: string;
+  email_key: string;
+  created_at: Timestamp;
+}
+
+export interface UserEmailAuthenticationsTable {
+  id: string;
+  email: string;
+  user_session_id: string | null;
+  user_registration_id: string | null;
+  attempts: number;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface UserEmailAuthenticationCodesTable {
+  id: string;
+  user_email_authentication_id: string;
+  code: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface UserRegistrationsTable {
+  id: string;
+  username: string;
+  display_name: string | null;
+  terms_url: string | null;
+  hashed_password: string | null;
+  hashed_password_version: number | null;
+  user_email_authentication_id: string | null;
+  user_registration_token_id: string | null;
+  post_auth_action: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface UserRegistrationTokensTable {
+  id: string;
+  token: string;
+  usage_limit: number | null;
+  times_used: number;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface UserRecoverySessionsTable {
+  id: string;
+  email: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  locale: string;
+  created_at: Timestamp;
+  consumed_at: Timestamp | null;
+}
+
+/** `ticket_hash` is the hex SHA-256 of the ticket. */
+export interface UserRecoveryTicketsTable {
+  id: string;
+  user_recovery_session_id: string;
+  user_email_id: string;
+  ticket_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface UserTermsTable {
+  id: string;
+  user_id: string;
+  terms_url: string;
+  created_at: Timestamp;
+}
+
 export interface Schema {
   users: UsersTable;
   user_passwords: UserPasswordsTable;
@@ -226,4 +359,26 @@ export interface Schema {
   oauth2_device_code_grants: OAuth2DeviceCodeGrantsTable;
   oauth2_consents: OAuth2ConsentsTable;
   oauth2_client_assertion_jtis: OAuth2ClientAssertionJtisTable;
+  compat_sessions: CompatSessionsTable;
+  compat_access_tokens: CompatAccessTokensTable;
+  compat_refresh_tokens: CompatRefreshTokensTable;
+  compat_sso_logins: CompatSsoLoginsTable;
+  user_locks: UserLocksTable;
+  user_emails: UserEmailsTable;
+  user_email_authentications: UserEmailAuthenticationsTable;
+  user_email_authentication_codes: UserEmailAuthenticationCodesTable;
+  user_registrations: UserRegistrationsTable;
+  user_registration_tokens: UserRegistrationTokensTable;
+  user_recovery_sessions: UserRecoverySessionsTable;
+  user_recovery_tickets: UserRecoveryTicketsTable;
+  user_terms: UserTermsTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** Rate-limit counters (0007), written by rate-limiter-flexible's PostgreSQL store. */
+export interface RateLimitsTable {
+  key: string;
+  points: number;
+  /** Epoch milliseconds when the window ends; null never. */
+  expire: number | null;
 }

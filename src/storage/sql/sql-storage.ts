@@ -11,6 +11,12 @@ import { migrateToLatest, migrationStatus } from './migrator.ts';
 import { SqlAuthorizationGrantRepository } from './repositories/authorization-grant-repository.ts';
 import { SqlBrowserSessionRepository } from './repositories/browser-session-repository.ts';
 import { SqlClientAssertionRepository } from './repositories/client-assertion-repository.ts';
+import {
+  SqlCompatAccessTokenRepository,
+  SqlCompatRefreshTokenRepository,
+  SqlCompatSessionRepository,
+  SqlCompatSsoLoginRepository,
+} from './repositories/compat-repository.ts';
 import { SqlConsentRepository } from './repositories/consent-repository.ts';
 import { SqlDeviceCodeGrantRepository } from './repositories/device-code-grant-repository.ts';
 import { SqlOAuth2ClientRepository } from './repositories/oauth2-client-repository.ts';
@@ -21,7 +27,14 @@ import {
 } from './repositories/oauth2-token-repository.ts';
 import { SqlQueueRepository } from './repositories/queue-repository.ts';
 import { SqlUserPasswordRepository } from './repositories/user-password-repository.ts';
+import { SqlUserLockRepository } from './repositories/user-lock-repository.ts';
 import { SqlUserRepository } from './repositories/user-repository.ts';
+import { SqlEmailAuthenticationRepository } from './repositories/email-authentication-repository.ts';
+import { SqlRecoveryRepository } from './repositories/recovery-repository.ts';
+import { SqlUserRegistrationTokenRepository } from './repositories/registration-token-repository.ts';
+import { SqlUserEmailRepository } from './repositories/user-email-repository.ts';
+import { SqlUserRegistrationRepository } from './repositories/user-registration-repository.ts';
+import { SqlUserTermsRepository } from './repositories/user-terms-repository.ts';
 import type { Schema } from './schema.ts';
 
 type Db = Transaction<Schema> | Kysely<Schema>;
@@ -42,6 +55,18 @@ class SqlRepositories implements Repositories {
   #refreshTokens?: SqlRefreshTokenRepository;
   #consents?: SqlConsentRepository;
   #clientAssertions?: SqlClientAssertionRepository;
+  #userLocks?: SqlUserLockRepository;
+  #compatSessions?: SqlCompatSessionRepository;
+  #compatAccessTokens?: SqlCompatAccessTokenRepository;
+  #compatRefreshTokens?: SqlCompatRefreshTokenRepository;
+  #compatSsoLogins?: SqlCompatSsoLoginRepository;
+
+  #userEmails?: SqlUserEmailRepository;
+  #emailAuthentications?: SqlEmailAuthenticationRepository;
+  #userRegistrations?: SqlUserRegistrationRepository;
+  #registrationTokens?: SqlUserRegistrationTokenRepository;
+  #recovery?: SqlRecoveryRepository;
+  #userTerms?: SqlUserTermsRepository;
 
   constructor(db: Db, dialect: SqlDialect) {
     this.#db = db;
@@ -86,6 +111,51 @@ class SqlRepositories implements Repositories {
   }
   get clientAssertions(): SqlClientAssertionRepository {
     return (this.#clientAssertions ??= new SqlClientAssertionRepository(this.#db, this.#dialect));
+  }
+  get userLocks(): SqlUserLockRepository {
+    return (this.#userLocks ??= new SqlUserLockRepository(this.#db, this.#dialect));
+  }
+  get compatSessions(): SqlCompatSessionRepository {
+    return (this.#compatSessions ??= new SqlCompatSessionRepository(this.#db, this.#dialect));
+  }
+  get compatAccessTokens(): SqlCompatAccessTokenRepository {
+    return (this.#compatAccessTokens ??= new SqlCompatAccessTokenRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get compatRefreshTokens(): SqlCompatRefreshTokenRepository {
+    return (this.#compatRefreshTokens ??= new SqlCompatRefreshTokenRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get compatSsoLogins(): SqlCompatSsoLoginRepository {
+    return (this.#compatSsoLogins ??= new SqlCompatSsoLoginRepository(this.#db, this.#dialect));
+  }
+  get userEmails(): SqlUserEmailRepository {
+    return (this.#userEmails ??= new SqlUserEmailRepository(this.#db, this.#dialect));
+  }
+  get emailAuthentications(): SqlEmailAuthenticationRepository {
+    return (this.#emailAuthentications ??= new SqlEmailAuthenticationRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get userRegistrations(): SqlUserRegistrationRepository {
+    return (this.#userRegistrations ??= new SqlUserRegistrationRepository(this.#db, this.#dialect));
+  }
+  get registrationTokens(): SqlUserRegistrationTokenRepository {
+    return (this.#registrationTokens ??= new SqlUserRegistrationTokenRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get recovery(): SqlRecoveryRepository {
+    return (this.#recovery ??= new SqlRecoveryRepository(this.#db, this.#dialect));
+  }
+  get userTerms(): SqlUserTermsRepository {
+    return (this.#userTerms ??= new SqlUserTermsRepository(this.#db, this.#dialect));
   }
 }
 

@@ -12,12 +12,47 @@
 //      own transaction, so the job exists only if that transaction commits;
 //   5. test it in test/worker/jobs/<name>.test.ts by running the handler through a real `Worker`.
 
+import type { HomeserverConnection } from '../../matrix/homeserver-connection.ts';
 import type { JobRegistry, ScheduleDefinition } from '../queue.ts';
 import { CLEANUP_EXPIRED_CRON, CLEANUP_EXPIRED_QUEUE, cleanupExpired } from './cleanup-expired.ts';
+import { DEACTIVATE_USER_QUEUE, deactivateUserJob } from './deactivate-user.ts';
+import { PROVISION_USER_QUEUE, provisionUserJob } from './provision-user.ts';
+import { REACTIVATE_USER_QUEUE, reactivateUserJob } from './reactivate-user.ts';
+import { SYNC_DEVICES_QUEUE, syncDevicesJob } from './sync-devices.ts';
+import {
+  SEND_ACCOUNT_RECOVERY_EMAIL,
+  sendAccountRecoveryEmail,
+} from './send-account-recovery-email.ts';
+import {
+  SEND_EMAIL_AUTHENTICATION_CODE,
+  sendEmailAuthenticationCode,
+} from './send-email-authentication-code.ts';
 
 export const jobRegistry: JobRegistry = {
   [CLEANUP_EXPIRED_QUEUE]: cleanupExpired,
+  [SEND_EMAIL_AUTHENTICATION_CODE]: sendEmailAuthenticationCode,
+  [SEND_ACCOUNT_RECOVERY_EMAIL]: sendAccountRecoveryEmail,
 };
+
+/**
+ * The jobs that talk to the homeserver, closing over its connection (null without a `matrix`
+ * section). The worker registers them next to `jobRegistry` (`jobRegistryWith`).
+ */
+export function homeserverJobs(homeserver: HomeserverConnection | null): JobRegistry {
+  return {
+    [PROVISION_USER_QUEUE]: provisionUserJob(homeserver),
+    [SYNC_DEVICES_QUEUE]: syncDevicesJob(homeserver),
+    [DEACTIVATE_USER_QUEUE]: deactivateUserJob(homeserver),
+    [REACTIVATE_USER_QUEUE]: reactivateUserJob(homeserver),
+  };
+}
+
+/** Every job, with the outside connections the worker was started with. */
+export function jobRegistryWith(deps: {
+  readonly homeserver: HomeserverConnection | null;
+}): JobRegistry {
+  return { ...jobRegistry, ...homeserverJobs(deps.homeserver) };
+}
 
 export const jobSchedules: readonly ScheduleDefinition[] = [
   { cron: CLEANUP_EXPIRED_CRON, queueName: CLEANUP_EXPIRED_QUEUE },

@@ -75,7 +75,7 @@ export function browserAuthenticationConformance(open: () => Promise<TestStorage
       );
     });
 
-    it('breaks a tie in the same millisecond by the greater id', async () => {
+    it('breaks a tie in the same millisecond by the greater id, which is the newest', async () => {
       const made = await storage.transaction(async (repos) => {
         const list = [];
         for (let i = 0; i < 6; i++)
@@ -83,9 +83,9 @@ export function browserAuthenticationConformance(open: () => Promise<TestStorage
         return list;
       });
       const greatest = [...made].sort((a, b) => (a.id < b.id ? 1 : -1))[0]!;
-      // ULIDs of one millisecond are random: with this seed the greatest is neither the first nor
-      // the last made, so insertion order alone cannot pass the test.
-      assert.ok(greatest !== made[0] && greatest !== made.at(-1));
+      // ULIDs from one Rng are monotonic within a millisecond (src/rng.ts), so the greatest id is
+      // the last one made: ordering by (created_at, id) is creation order.
+      assert.equal(greatest, made.at(-1));
       assert.deepEqual(
         await storage.transaction((repos) => repos.browserSessions.lastAuthentication(other)),
         greatest,

@@ -17,6 +17,7 @@ import { StateConflictError } from '../../../storage/state-conflict-error.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, type CurrentBrowserSession } from '../../browser-session.ts';
 import { csrfToken, CSRF_FIELD } from '../../csrf.ts';
+import { checkUserGrantPolicy } from '../oauth2/authorize.ts';
 import { describeScopes } from '../oauth2/consent.ts';
 import { loginRedirect, requireCsrf } from './link.ts';
 import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
@@ -136,8 +137,14 @@ export function registerDeviceConsent(app: FastifyInstance, deps: HumanDeps): vo
       // mutate → save
       try {
         if (action === 'allow') {
-          await repos.deviceCodeGrants.fulfill(deps.clock, grant, current.session.id);
           const scopes = grant.scope === '' ? [] : grant.scope.split(' ');
+          await checkUserGrantPolicy(repos, deps, {
+            grant: 'device_code',
+            scopes,
+            clientId: client.id,
+            user: current.user,
+          });
+          await repos.deviceCodeGrants.fulfill(deps.clock, grant, current.session.id);
           await repos.consents.grant(deps.rng, deps.clock, current.user.id, client.id, scopes);
         } else {
           await repos.deviceCodeGrants.reject(deps.clock, grant, current.session.id);

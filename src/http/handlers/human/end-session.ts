@@ -25,6 +25,8 @@ import type { Keystore } from '../../../crypto/keystore.ts';
 import { asOAuth2ClientId } from '../../../model/ids.ts';
 import type { OAuth2Client } from '../../../model/oauth2-client.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
+import { enqueueSyncDevices } from '../../../storage/matrix-jobs.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import {
   currentBrowserSession,
@@ -36,7 +38,10 @@ import { clientDisplayName } from './device-consent.ts';
 import { requireCsrf } from './link.ts';
 import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
 
-export type EndSessionDeps = HumanDeps & { readonly keystore: Pick<Keystore, 'verify'> };
+export type EndSessionDeps = HumanDeps & {
+  readonly keystore: Pick<Keystore, 'verify'>;
+  readonly introspectionCache?: IntrospectionCache | undefined;
+};
 
 interface LogoutRequest {
   readonly idTokenHint: string | undefined;
@@ -148,8 +153,16 @@ async function endSessions(
   deps: EndSessionDeps,
   current: CurrentBrowserSession,
 ): Promise<void> {
-  await repos.oauth2Sessions.finishAllForBrowserSession(deps.clock, current.session.id);
+  const ended = await repos.oauth2Sessions.finishAllForBrowserSession(
+    deps.clock,
+    current.session.id,
+  );
+  // Their Matrix devices go from the homeserver (a sync-devices job).
+  if (ended > 0 && deps.config.matrix !== undefined) {
+    await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, current.user.id);
+  }
   await repos.browserSessions.finish(deps.clock, current.session);
+  await deps.introspectionCache?.invalidate({ browserSession: current.session.id });
 }
 
 function finish(reply: FastifyReply, deps: EndSessionDeps, validated: Validated): FastifyReply {

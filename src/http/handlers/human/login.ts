@@ -16,7 +16,9 @@ import {
   type HashedPassword,
 } from '../../../crypto/password-manager.ts';
 import { isUserDeactivated, isUserLocked, type User } from '../../../model/user.ts';
+import { limitOrPage } from '../../../rate-limit/rate-limit-page.ts';
 import type { UserPassword } from '../../../model/user-password.ts';
+import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, startBrowserSession } from '../../browser-session.ts';
 import { csrfToken, CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
 import { HumanPageError, param, safeNext, sendPage, type HumanDeps } from './page.ts';
@@ -113,17 +115,28 @@ export function registerLogin(app: FastifyInstance, deps: HumanDeps): void {
 
     // load
     const found = await deps.storage.transaction(async (repos) => {
-      const user = await repos.users.findByUsername(username);
+      const user = username.includes('@')
+        ? await userByEmail(deps, repos, username)
+        : await repos.users.findByUsername(username);
       if (user === null) return null;
       const stored = await repos.userPasswords.active(user);
       return stored === null ? null : { user, stored };
     });
+
+    // limit: before any password is checked (src/rate-limit/rate-limiter.ts says how), keyed by
+    // the account itself so a username and an email of one account share one budget
+    const account = found?.user.username ?? username;
+    await limitOrPage(
+      () => deps.rateLimiter.checkLogin(request.ip, account),
+      `${deps.urls.basePath}login`,
+    );
     if (found === null) return again(INVALID_CREDENTIALS, 400);
     const { user, stored } = found;
 
     // check the password (and make the upgraded hash) outside any transaction
     const checked = await checkPassword(deps, request, stored, password);
     if (!checked.ok) return again(INVALID_CREDENTIALS, 400);
+    await deps.rateLimiter.loginSucceeded(request.ip, account);
     const refusal = accountRefusal(user);
     if (refusal !== null) return again(refusal, 403);
 
@@ -187,6 +200,21 @@ function verifyCsrfOrThrow(
       { back: `${deps.urls.basePath}login` },
     );
   }
+}
+
+/**
+ * With `account.login_with_email_allowed`, the user holding `email` as a verified address; when
+ * several accounts share it, none (it must name one account). Without it, emails are unknown.
+ */
+async function userByEmail(
+  deps: HumanDeps,
+  repos: Pick<Repositories, 'userEmails' | 'users'>,
+  email: string,
+): Promise<User | null> {
+  if (!deps.config.account.login_with_email_allowed) return null;
+  const owners = new Set((await repos.userEmails.listByEmail(email)).map((row) => row.userId));
+  if (owners.size !== 1) return null;
+  return repos.users.lookup([...owners][0]!);
 }
 
 function accountRefusal(user: User): string | null {

@@ -2,7 +2,7 @@
 // common context (`base_path`), the HTML error page, the typed error a handler throws to show
 // one, and the check that keeps `next` from becoming an open redirect.
 
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.ts';
 
 /** The parts of the AppContext the human pages use. */
@@ -14,6 +14,7 @@ export type HumanDeps = Pick<
   | 'rng'
   | 'encrypter'
   | 'passwords'
+  | 'rateLimiter'
   | 'templates'
   | 'urls'
   | 'logger'
@@ -41,6 +42,18 @@ export class HumanPageError extends Error {
   }
 }
 
+/**
+ * What picks the page's language: `ui_locales` (the context's, e.g. from the authorization
+ * request, else the query's), then the `Accept-Language` header.
+ */
+function localeHints(request: FastifyRequest, context: object) {
+  const fromContext = (context as { ui_locales?: unknown }).ui_locales;
+  return {
+    uiLocales: typeof fromContext === 'string' ? fromContext : param(request.query, 'ui_locales'),
+    acceptLanguage: request.headers['accept-language'] ?? null,
+  };
+}
+
 /** Renders template `name` with `context` plus `base_path`, as a no-store HTML response. */
 export function sendPage(
   reply: FastifyReply,
@@ -49,7 +62,11 @@ export function sendPage(
   context: object,
   status = 200,
 ): FastifyReply {
-  const html = deps.templates.render(name, { base_path: deps.urls.basePath, ...context });
+  const html = deps.templates.render(
+    name,
+    { base_path: deps.urls.basePath, ...context },
+    localeHints(reply.request, context),
+  );
   return reply
     .code(status)
     .header('cache-control', 'no-store')

@@ -24,8 +24,10 @@ import { OAuthError } from '../../../oauth2/errors.ts';
 import { parseQueryParams, type FormParams } from '../../../oauth2/form-params.ts';
 import { isCodeChallengeMethod, isValidCodeChallenge } from '../../../oauth2/pkce.ts';
 import { resolveRedirectUri } from '../../../oauth2/redirect-uri.ts';
+import { grantPolicyConfig, grantPolicyViolations } from '../../../oauth2/grant-policy.ts';
 import { formatScope, parseScope } from '../../../oauth2/scope.ts';
 import { randomString } from '../../../rng.ts';
+import { userGrantViolations } from '../../../services/grant-check.ts';
 import type { NewAuthorizationGrant } from '../../../storage/authorization-grant-repository.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, type CurrentBrowserSession } from '../../browser-session.ts';
@@ -115,7 +117,7 @@ export function registerAuthorize(app: FastifyInstance, deps: HumanDeps): void {
         if (stateValue !== undefined && state === null) {
           throw new RedirectableError('invalid_request', 'state is too long');
         }
-        fields = validate(params, target);
+        fields = validate(params, target, deps.config);
       } catch (error) {
         if (!(error instanceof RedirectableError)) throw error;
         return {
@@ -192,7 +194,11 @@ export function registerAuthorize(app: FastifyInstance, deps: HumanDeps): void {
 }
 
 /** The grant's fields from the request's parameters, or a RedirectableError. */
-function validate(params: FormParams, target: ResponseTarget): NewAuthorizationGrant {
+function validate(
+  params: FormParams,
+  target: ResponseTarget,
+  config: HumanDeps['config'],
+): NewAuthorizationGrant {
   const fail = (error: string, description: string) => new RedirectableError(error, description);
   if (params.has('request'))
     throw fail('request_not_supported', 'request objects are not supported');
@@ -219,6 +225,12 @@ function validate(params: FormParams, target: ResponseTarget): NewAuthorizationG
     throw fail('invalid_scope', 'the scope is malformed');
   }
   if (scopes.length === 0) throw fail('invalid_scope', 'scope is required');
+  // The grant policy's rules about the scope alone; those about the user wait for consent.
+  const violation = grantPolicyViolations(
+    { grant: 'authorization_code', scopes, clientId: target.client.id },
+    grantPolicyConfig(config),
+  )[0];
+  if (violation !== undefined) throw fail('invalid_scope', violation.message);
 
   // PKCE (RFC 7636 §4.3): S256 is required of public clients; plain only for confidential ones.
   const challenge = params.get('code_challenge') ?? null;
@@ -328,13 +340,42 @@ export async function needsSignIn(
   return grant.maxAge !== null && now.getTime() - signedInAt > grant.maxAge * 1000;
 }
 
+/**
+ * The grant policy for the signed-in user (admin rights, the soft session limit): a violation is
+ * the refusal page, and nothing is granted.
+ */
+export async function checkUserGrantPolicy(
+  repos: Repositories,
+  deps: Pick<HumanDeps, 'config'>,
+  input: Parameters<typeof userGrantViolations>[2],
+): Promise<void> {
+  const violation = (await userGrantViolations(repos, deps.config, input))[0];
+  if (violation === undefined) return;
+  if (violation.code === 'too-many-sessions') {
+    throw new HumanPageError(
+      403,
+      'Too many active sessions',
+      `You are signed in to too many applications: end at least ${violation.needToRemove} of your sessions, then try again.`,
+    );
+  }
+  throw new HumanPageError(403, 'Request not allowed', `${capitalise(violation.message)}.`);
+}
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** Issues the code: fulfils the grant in the browser session and returns the code. */
 export async function fulfil(
   repos: Repositories,
-  deps: Pick<HumanDeps, 'clock' | 'rng'>,
+  deps: Pick<HumanDeps, 'clock' | 'rng' | 'config'>,
   grant: AuthorizationGrant,
   current: CurrentBrowserSession,
 ): Promise<string> {
+  await checkUserGrantPolicy(repos, deps, {
+    grant: 'authorization_code',
+    scopes: parseScope(grant.scope),
+    clientId: grant.clientId,
+    user: current.user,
+  });
   const code = randomString(deps.rng, CODE_ALPHABET, CODE_LENGTH);
   await repos.authorizationGrants.fulfill(deps.clock, grant, current.session.id, tokenHash(code));
   return code;
@@ -389,6 +430,8 @@ export function loginPath(
     next: `${deps.urls.basePath}authorize/continue/${grant.id}`,
   });
   if (page === 'login' && grant.loginHint !== null) query.set('login_hint', grant.loginHint);
+  // The client's language preference follows the user to the sign-in pages.
+  if (grant.uiLocales !== null) query.set('ui_locales', grant.uiLocales);
   return `${deps.urls.basePath}${page}?${query.toString()}`;
 }
 

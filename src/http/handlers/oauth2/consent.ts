@@ -90,6 +90,7 @@ export function registerConsent(app: FastifyInstance, deps: HumanDeps): void {
           client: clientView(client, grant),
           scopes: describeScopes(grant.scope),
           username: current.user.username,
+          ui_locales: grant.uiLocales,
         },
       };
     });

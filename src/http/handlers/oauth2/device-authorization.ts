@@ -21,6 +21,7 @@ import { allowsGrant } from '../../../model/oauth2-client.ts';
 import type { ClientJwksCache } from '../../../oauth2/client-jwks.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
 import { OAuthError, sendOAuthError } from '../../../oauth2/errors.ts';
+import { enforceGrantPolicy, grantPolicyConfig } from '../../../oauth2/grant-policy.ts';
 import { formatScope, parseScope } from '../../../oauth2/scope.ts';
 import { randomString, type Rng } from '../../../rng.ts';
 import type { Storage } from '../../../storage/storage.ts';
@@ -62,7 +63,7 @@ export function normaliseUserCode(typed: string): string | null {
 }
 
 export interface DeviceAuthorizationDeps {
-  readonly config: Pick<RootConfig, 'oauth'>;
+  readonly config: Pick<RootConfig, 'oauth' | 'matrix' | 'policy' | 'experimental'>;
   readonly storage: Storage;
   readonly clock: Clock;
   readonly rng: Rng;
@@ -106,6 +107,11 @@ export function registerDeviceAuthorization(
             'this client is not allowed to use the device authorization grant',
           );
         }
+        // The grant policy's rules about the scope alone; those about the user wait for approval.
+        enforceGrantPolicy(
+          { grant: 'device_code', scopes: parseScope(scope), clientId: client.id },
+          grantPolicyConfig(deps.config),
+        );
         // save: a user code already taken by another grant is drawn again
         for (let draw = 0; draw < MAX_USER_CODE_DRAWS; draw += 1) {
           const saved: DeviceCodeGrant | null = await repos.deviceCodeGrants.add(

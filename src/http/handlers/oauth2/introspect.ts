@@ -7,15 +7,24 @@
 // deactivated user, or whose `token_type_hint` names the other kind, is a 200 `{"active":false}`.
 // Active tokens get MAS's fields (absent ones left out, as MAS serialises them). Uses are recorded
 // through the activity tracker in batches, never as a write per call.
+//
+// Hot path: the homeserver's questions about access tokens are answered from the introspection
+// cache (src/services/introspection-cache.ts) when an active answer was given moments ago; every
+// place that ends a session or revokes a token invalidates it (and, on PostgreSQL, other nodes').
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkToken, tokenHash, type TokenKind } from '../../../crypto/tokens.ts';
 import { isPublicClient } from '../../../model/oauth2-client.ts';
 import { isSessionActive, type OAuth2Session } from '../../../model/oauth2-session.ts';
-import { isAccessTokenValid, isRefreshTokenUsable } from '../../../model/oauth2-token.ts';
+import {
+  isAccessTokenValid,
+  isRefreshTokenUsable,
+  type AccessToken,
+} from '../../../model/oauth2-token.ts';
 import { isUserActive } from '../../../model/user.ts';
 import { secretMatches } from '../../../oauth2/client-auth.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
+import { introspectCompatToken } from '../compat/introspect-compat-token.ts';
 import {
   invalidClient,
   invalidRequest,
@@ -23,8 +32,9 @@ import {
   sendOAuthError,
 } from '../../../oauth2/errors.ts';
 import { parseFormBody } from '../../../oauth2/form-params.ts';
-import { parseScope } from '../../../oauth2/scope.ts';
+import { deviceIdOfScope, normaliseMatrixScope } from '../../../oauth2/matrix-scopes.ts';
 import type { ActivityTracker } from '../../../services/activity-tracker.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 import type { Repositories, Storage } from '../../../storage/storage.ts';
 import {
   authenticateEndpointClient,
@@ -38,6 +48,8 @@ export interface IntrospectDeps extends ClientRequestDeps {
   readonly activity: ActivityTracker;
   /** `matrix.secret`: the homeserver may introspect with it as a Bearer token; null without one. */
   readonly homeserverSecret: string | null;
+  /** Active answers given to the homeserver recently; without it every call reads the database. */
+  readonly introspectionCache?: IntrospectionCache | undefined;
 }
 
 export interface IntrospectionResponse {
@@ -60,6 +72,8 @@ const INACTIVE: IntrospectionResponse = { active: false };
 const HINTS: Partial<Record<TokenKind, string>> = {
   accessToken: 'access_token',
   refreshToken: 'refresh_token',
+  compatAccessToken: 'access_token',
+  compatRefreshToken: 'refresh_token',
 };
 
 export function registerIntrospect(app: FastifyInstance, deps: IntrospectDeps): void {
@@ -82,6 +96,16 @@ export function registerIntrospect(app: FastifyInstance, deps: IntrospectDeps): 
       const shapeOk =
         kind !== null && HINTS[kind] !== undefined && (hint === undefined || hint === HINTS[kind]);
 
+      // the hot path: an access token the homeserver asked about moments ago
+      const cacheKey =
+        homeserver && shapeOk && kind === 'accessToken' && deps.introspectionCache !== undefined
+          ? cacheKeyFor(request, token)
+          : null;
+      if (cacheKey !== null) {
+        const cached = cachedAnswer(cacheKey, deps);
+        if (cached !== null) return sendNoStoreJson(reply, forCaller(request, cached));
+      }
+
       const body = await deps.storage.transaction(async (repos) => {
         if (credentials !== null) {
           const client = await authenticateEndpointClient(
@@ -95,11 +119,18 @@ export function registerIntrospect(app: FastifyInstance, deps: IntrospectDeps): 
           }
         }
         if (!shapeOk) return INACTIVE;
+        // Legacy-login tokens: ../compat/introspect-compat-token.ts (the device moves in forCaller).
+        if (kind === 'compatAccessToken' || kind === 'compatRefreshToken') {
+          return introspectCompatToken(repos, token, kind, {
+            clock: deps.clock,
+            supportsDeviceId: false,
+          });
+        }
         return kind === 'accessToken'
-          ? introspectAccessToken(repos, token, deps)
+          ? introspectAccessToken(repos, token, deps, cacheKey)
           : introspectRefreshToken(repos, token, deps);
       });
-      return sendNoStoreJson(reply, body);
+      return sendNoStoreJson(reply, forCaller(request, body));
     } catch (error) {
       return sendOAuthError(reply, error);
     }
@@ -126,10 +157,36 @@ function bearerCaller(request: FastifyRequest, secret: string | null): boolean {
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
+/**
+ * The token's hash plus every request header that changes the answer, so two callers asking
+ * differently never share an entry.
+ */
+function cacheKeyFor(request: FastifyRequest, token: string): string {
+  const deviceIdHeader = request.headers['x-mas-supports-device-id'];
+  return `${tokenHash(token)}|${typeof deviceIdHeader === 'string' ? deviceIdHeader : ''}`;
+}
+
+/** A cached active answer with `expires_in` brought up to date, its use recorded; or null. */
+function cachedAnswer(key: string, deps: IntrospectDeps): IntrospectionResponse | null {
+  const cached = deps.introspectionCache!.get(key);
+  if (cached === undefined) return null;
+  const now = seconds(deps.clock.now());
+  if (cached.exp !== null && cached.exp <= now) return null;
+  deps.activity.recordAccessTokenUse(
+    cached.sessionId as OAuth2Session['id'],
+    cached.tokenId as AccessToken['id'],
+    null,
+  );
+  const body = { ...cached.body } as unknown as IntrospectionResponse;
+  if (cached.exp !== null) body.expires_in = cached.exp - now;
+  return body;
+}
+
 async function introspectAccessToken(
   repos: Repositories,
   token: string,
   deps: IntrospectDeps,
+  cacheKey: string | null = null,
 ): Promise<IntrospectionResponse> {
   const now = deps.clock.now();
   const accessToken = await repos.accessTokens.findByHash(tokenHash(token));
@@ -139,13 +196,27 @@ async function introspectAccessToken(
   // The introspecting party is the homeserver, not the user: no IP to record (as MAS).
   deps.activity.recordAccessTokenUse(owner.session.id, accessToken.id, null);
   const exp = accessToken.expiresAt === null ? null : seconds(accessToken.expiresAt);
-  return describe(
+  const body = describe(
     owner,
     'access_token',
     accessToken.createdAt,
     accessToken.id,
     exp === null ? null : { exp, expiresIn: Math.max(0, exp - seconds(now)) },
   );
+  if (cacheKey !== null) {
+    deps.introspectionCache?.set(
+      cacheKey,
+      { body: { ...body }, sessionId: owner.session.id, tokenId: accessToken.id, exp },
+      {
+        tokenId: accessToken.id,
+        sessionId: owner.session.id,
+        userId: owner.session.userId,
+        browserSessionId: owner.session.browserSessionId,
+      },
+      accessToken.expiresAt,
+    );
+  }
+  return body;
 }
 
 async function introspectRefreshToken(
@@ -205,24 +276,14 @@ function describe(
   return body;
 }
 
-const STABLE_API = 'urn:matrix:client:api:*';
-const UNSTABLE_API = 'urn:matrix:org.matrix.msc2967.client:api:*';
-const STABLE_DEVICE = 'urn:matrix:client:device:';
-const UNSTABLE_DEVICE = 'urn:matrix:org.matrix.msc2967.client:device:';
-
 /**
- * The session's scope with the stable and unstable forms of the Matrix API and device scopes both
- * present, as MAS answers, so homeservers that know only one form understand it.
+ * The answer as this caller understands it: a homeserver sending `X-MAS-Supports-Device-Id: 1`
+ * (Synapse does) gets the device in `device_id` and not in the scope, as MAS answers it.
  */
-export function normaliseMatrixScope(scope: string): string {
-  const tokens = new Set(parseScope(scope));
-  for (const token of [...tokens]) {
-    if (token === STABLE_API) tokens.add(UNSTABLE_API);
-    else if (token === UNSTABLE_API) tokens.add(STABLE_API);
-    else if (token.startsWith(STABLE_DEVICE))
-      tokens.add(UNSTABLE_DEVICE + token.slice(STABLE_DEVICE.length));
-    else if (token.startsWith(UNSTABLE_DEVICE))
-      tokens.add(STABLE_DEVICE + token.slice(UNSTABLE_DEVICE.length));
-  }
-  return [...tokens].sort().join(' ');
+function forCaller(request: FastifyRequest, body: IntrospectionResponse): IntrospectionResponse {
+  if (!body.active || body.scope === undefined) return body;
+  if (request.headers['x-mas-supports-device-id'] !== '1') return body;
+  const deviceId = deviceIdOfScope(body.scope);
+  if (deviceId === null) return body;
+  return { ...body, scope: normaliseMatrixScope(body.scope, true), device_id: deviceId };
 }

@@ -3,10 +3,11 @@
 // 200 with an empty body.
 //
 // As in MAS, revoking any access or refresh token ends the whole OAuth 2.0 session (and so revokes
-// every token of it). An unknown, malformed, already revoked or consumed token, or one whose
-// `token_type_hint` names the other kind, is a 200 that changes nothing (RFC 7009 §2.2). A token
-// of another client is refused with `unauthorized_client` (RFC 7009 §2.1, MAS), and an unknown
-// hint value with `unsupported_token_type`.
+// every token of it); with a homeserver, a sync-devices job then removes the session's device.
+// An unknown, malformed, already revoked or consumed token, or one whose `token_type_hint` names
+// the other kind, is a 200 that changes nothing (RFC 7009 §2.2). A token of another client is
+// refused with `unauthorized_client` (RFC 7009 §2.1, MAS), and an unknown hint value with
+// `unsupported_token_type`.
 
 import type { FastifyInstance } from 'fastify';
 import { checkToken, tokenHash } from '../../../crypto/tokens.ts';
@@ -15,8 +16,11 @@ import { isSessionActive } from '../../../model/oauth2-session.ts';
 import { isAccessTokenValid, isRefreshTokenUsable } from '../../../model/oauth2-token.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
 import { invalidRequest, OAuthError, sendOAuthError } from '../../../oauth2/errors.ts';
+import type { Rng } from '../../../rng.ts';
+import { enqueueSyncDevices } from '../../../storage/matrix-jobs.ts';
 import type { Storage } from '../../../storage/storage.ts';
 import type { Repositories } from '../../../storage/storage.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 import {
   authenticateEndpointClient,
   readClientRequest,
@@ -25,6 +29,10 @@ import {
 
 export interface RevokeDeps extends ClientRequestDeps {
   readonly storage: Storage;
+  readonly introspectionCache?: IntrospectionCache | undefined;
+  /** With a homeserver, ending a user's session queues a sync-devices job (removes its device). */
+  readonly matrix?: boolean;
+  readonly rng?: Rng;
 }
 
 const KNOWN_HINTS = new Set(['access_token', 'refresh_token']);
@@ -67,6 +75,10 @@ export function registerRevoke(app: FastifyInstance, deps: RevokeDeps): void {
         }
         // mutate and save
         await repos.oauth2Sessions.finish(deps.clock, session);
+        await deps.introspectionCache?.invalidate({ session: session.id });
+        if (deps.matrix === true && deps.rng !== undefined && session.userId !== null) {
+          await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, session.userId);
+        }
       });
 
       // respond

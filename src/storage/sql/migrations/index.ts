@@ -11,6 +11,10 @@ import type { SqlDialect } from '../dialect.ts';
 import * as usersAndSessions from './0001_users_and_sessions.ts';
 import * as queue from './0002_queue.ts';
 import * as oauth2 from './0003_oauth2.ts';
+import * as compat from './0004_compat.ts';
+import * as accounts from './0005_accounts.ts';
+import * as matrix from './0006_matrix.ts';
+import * as rateLimits from './0007_rate_limits.ts';
 
 export interface SchemaMigration {
   readonly name: string;
@@ -21,4 +25,8 @@ export const migrations: readonly SchemaMigration[] = [
   { name: '0001_users_and_sessions', up: usersAndSessions.up },
   { name: '0002_queue', up: queue.up },
   { name: '0003_oauth2', up: oauth2.up },
+  { name: '0004_compat', up: compat.up },
+  { name: '0005_accounts', up: accounts.up },
+  { name: '0006_matrix', up: matrix.up },
+  { name: '0007_rate_limits', up: rateLimits.up },
 ];

@@ -9,10 +9,12 @@
 import { NoSigningKeyError } from '../../../../crypto/keystore.ts';
 import { tokenHash } from '../../../../crypto/tokens.ts';
 import type { AuthorizationGrant } from '../../../../model/authorization-grant.ts';
-import { isActive } from '../../../../model/browser-session.ts';
+import { isActive, type BrowserSession } from '../../../../model/browser-session.ts';
 import { allowsGrant } from '../../../../model/oauth2-client.ts';
 import { isSessionActive } from '../../../../model/oauth2-session.ts';
-import { isUserActive } from '../../../../model/user.ts';
+import { isUserActive, type User } from '../../../../model/user.ts';
+import { enforceGrantPolicy, grantPolicyConfig } from '../../../../oauth2/grant-policy.ts';
+import { pendingDevice } from '../../../../services/grant-device.ts';
 import { invalidRequest, OAuthError } from '../../../../oauth2/errors.ts';
 import { signIdToken } from '../../../../oauth2/id-token.ts';
 import { isCodeChallengeMethod, verifyCodeVerifier } from '../../../../oauth2/pkce.ts';
@@ -26,12 +28,25 @@ import {
 } from '../../../../oauth2/token-issuer.ts';
 import { parseScope } from '../../../../oauth2/scope.ts';
 import type { Repositories } from '../../../../storage/storage.ts';
-import type { GrantDeps, GrantHandler } from './grant.ts';
+import type { DevicePreparer, GrantDeps, GrantHandler, GrantRequest } from './grant.ts';
 
 const invalidGrant = (description: string, detail?: string): OAuthError =>
   new OAuthError('invalid_grant', description, detail === undefined ? {} : { detail });
 
-export const authorizationCodeGrant: GrantHandler = async (repos, request, deps) => {
+/** Everything the exchange needs, once every check passed; `reused` for a code seen before. */
+async function checkCode(
+  repos: Repositories,
+  request: GrantRequest,
+  deps: GrantDeps,
+): Promise<
+  | { reused: AuthorizationGrant }
+  | {
+      code: string;
+      grant: AuthorizationGrant;
+      browserSession: BrowserSession;
+      user: User;
+    }
+> {
   // parse
   const code = request.params.get('code');
   if (code === undefined) throw invalidRequest('code is required');
@@ -45,7 +60,7 @@ export const authorizationCodeGrant: GrantHandler = async (repos, request, deps)
 
   // check: a reused code ends its session whoever presents it (MAS checks this first too)
   if (grant.cancelledAt !== null) throw invalidGrant('the code is invalid', 'cancelled grant');
-  if (grant.exchangedAt !== null) return reusedCode(repos, grant, deps);
+  if (grant.exchangedAt !== null) return { reused: grant };
   if (grant.clientId !== request.client.id) {
     throw invalidGrant('the code is invalid', 'code of another client');
   }
@@ -63,6 +78,35 @@ export const authorizationCodeGrant: GrantHandler = async (repos, request, deps)
   }
   const user = await repos.users.lookup(browserSession.userId);
   if (user === null || !isUserActive(user)) throw invalidGrant('the account cannot be used');
+  // The user's rights may have changed since consent (admin scopes).
+  enforceGrantPolicy(
+    {
+      grant: 'authorization_code',
+      scopes: parseScope(grant.scope),
+      clientId: request.client.id,
+      user,
+    },
+    grantPolicyConfig(deps.config),
+  );
+  return { code, grant, browserSession, user };
+}
+
+/** The Matrix device this exchange would create (see `DevicePreparer`). */
+export const authorizationCodeDevice: DevicePreparer = async (repos, request, deps) => {
+  try {
+    const checked = await checkCode(repos, request, deps);
+    if ('reused' in checked) return null;
+    return pendingDevice(checked.user, checked.grant.scope, request.client, request.userAgent);
+  } catch {
+    return null;
+  }
+};
+
+export const authorizationCodeGrant: GrantHandler = async (repos, request, deps) => {
+  // parse, load, check
+  const checked = await checkCode(repos, request, deps);
+  if ('reused' in checked) return reusedCode(repos, checked.reused, deps);
+  const { code, grant, browserSession, user } = checked;
   const lastAuthentication = await repos.browserSessions.lastAuthentication(browserSession);
 
   // mutate and save
@@ -117,6 +161,7 @@ async function reusedCode(
     const session = await repos.oauth2Sessions.lookup(grant.oauth2SessionId);
     if (session !== null && isSessionActive(session)) {
       await repos.oauth2Sessions.finish(deps.clock, session);
+      await deps.introspectionCache?.invalidate({ session: session.id });
     }
   }
   return invalidGrant('the code was already used', 'reused: session ended');

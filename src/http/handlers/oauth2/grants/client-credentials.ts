@@ -1,22 +1,17 @@
 // `grant_type=client_credentials` (RFC 6749 §4.4): a confidential client acting for itself. The
 // session has no user and the answer has no refresh token. Scopes about a user (`openid`, `email`,
-// `profile`) mean nothing here and are dropped; Matrix client and Synapse admin scopes are for
-// interactive grants only (MAS's policy) and are refused; `urn:mas:admin` only for the clients
-// listed in `policy.data.admin_clients`.
+// `profile`) mean nothing here and are dropped; the rest goes through the grant policy
+// (src/oauth2/grant-policy.ts): Matrix client and Synapse admin scopes are for interactive grants
+// only and are refused; `urn:mas:admin` only for the clients listed in `policy.data.admin_clients`.
 
-import { isPublicClient, type OAuth2Client } from '../../../../model/oauth2-client.ts';
+import { isPublicClient } from '../../../../model/oauth2-client.ts';
+import { enforceGrantPolicy, grantPolicyConfig } from '../../../../oauth2/grant-policy.ts';
 import { OAuthError } from '../../../../oauth2/errors.ts';
 import { formatScope, parseScope } from '../../../../oauth2/scope.ts';
 import { accessTokenTtl, issueTokens, tokenResponse } from '../../../../oauth2/token-issuer.ts';
 import type { GrantHandler } from './grant.ts';
 
 const USER_SCOPES = new Set(['openid', 'email', 'profile']);
-const INTERACTIVE_ONLY = [
-  /^urn:matrix:client:/,
-  /^urn:matrix:org\.matrix\.msc2967\.client:/,
-  /^urn:synapse:admin:/,
-];
-const ADMIN_SCOPE = 'urn:mas:admin';
 
 export const clientCredentialsGrant: GrantHandler = async (repos, request, deps) => {
   // check
@@ -25,14 +20,10 @@ export const clientCredentialsGrant: GrantHandler = async (repos, request, deps)
   }
   // parse
   const scopes = parseScope(request.params.get('scope')).filter((s) => !USER_SCOPES.has(s));
-  for (const scope of scopes) {
-    if (INTERACTIVE_ONLY.some((pattern) => pattern.test(scope))) {
-      throw new OAuthError('invalid_scope', `scope ${scope} needs a user`);
-    }
-    if (scope === ADMIN_SCOPE && !isAdminClient(request.client, deps.config.policy.data)) {
-      throw new OAuthError('invalid_scope', `this client may not request ${ADMIN_SCOPE}`);
-    }
-  }
+  enforceGrantPolicy(
+    { grant: 'client_credentials', scopes, clientId: request.client.id, user: null },
+    grantPolicyConfig(deps.config),
+  );
   const scope = formatScope(scopes);
 
   // mutate and save
@@ -53,8 +44,3 @@ export const clientCredentialsGrant: GrantHandler = async (repos, request, deps)
   // respond
   return tokenResponse(issued, session.scope);
 };
-
-function isAdminClient(client: OAuth2Client, data: Readonly<Record<string, unknown>>): boolean {
-  const admins = data.admin_clients;
-  return Array.isArray(admins) && admins.includes(client.id);
-}

@@ -15,10 +15,11 @@
 // The waiting answers are returned rather than thrown so the recorded poll time is committed.
 
 import { tokenHash } from '../../../../crypto/tokens.ts';
-import { isActive } from '../../../../model/browser-session.ts';
-import { deviceGrantStage } from '../../../../model/device-code-grant.ts';
+import { isActive, type BrowserSession } from '../../../../model/browser-session.ts';
+import { deviceGrantStage, type DeviceCodeGrant } from '../../../../model/device-code-grant.ts';
 import { allowsGrant } from '../../../../model/oauth2-client.ts';
-import { isUserActive } from '../../../../model/user.ts';
+import { isUserActive, type User } from '../../../../model/user.ts';
+import { enforceGrantPolicy, grantPolicyConfig } from '../../../../oauth2/grant-policy.ts';
 import { invalidRequest, OAuthError, type OAuthErrorCode } from '../../../../oauth2/errors.ts';
 import { parseScope } from '../../../../oauth2/scope.ts';
 import {
@@ -29,7 +30,9 @@ import {
 } from '../../../../oauth2/token-issuer.ts';
 import { DEVICE_POLL_INTERVAL_SECONDS } from '../device-authorization.ts';
 import { signOrFail } from './authorization-code.ts';
-import type { GrantHandler } from './grant.ts';
+import { pendingDevice } from '../../../../services/grant-device.ts';
+import type { Repositories } from '../../../../storage/storage.ts';
+import type { DevicePreparer, GrantDeps, GrantHandler } from './grant.ts';
 
 /** RFC 8628 §3.5: HTTP 400, not MAS's 403 (see the header). */
 const RFC8628_STATUS = 400;
@@ -39,6 +42,44 @@ const deviceError = (error: OAuthErrorCode, description: string): OAuthError =>
 
 const invalidGrant = (description: string, detail?: string): OAuthError =>
   new OAuthError('invalid_grant', description, detail === undefined ? {} : { detail });
+
+/** The browser session and user that approved the grant; throws when they may no longer use it. */
+async function approvedBy(
+  repos: Repositories,
+  grant: DeviceCodeGrant,
+  clientId: string,
+  deps: GrantDeps,
+): Promise<{ browserSession: BrowserSession; user: User }> {
+  if (grant.browserSessionId === null)
+    throw invalidGrant('the device code is invalid', 'no session');
+  const browserSession = await repos.browserSessions.lookup(grant.browserSessionId);
+  if (browserSession === null || !isActive(browserSession)) {
+    throw invalidGrant('the sign-in that approved this device has ended');
+  }
+  const user = await repos.users.lookup(browserSession.userId);
+  if (user === null || !isUserActive(user)) throw invalidGrant('the account cannot be used');
+  // The user's rights may have changed since they approved (admin scopes).
+  enforceGrantPolicy(
+    { grant: 'device_code', scopes: parseScope(grant.scope), clientId, user },
+    grantPolicyConfig(deps.config),
+  );
+  return { browserSession, user };
+}
+
+/** The Matrix device this exchange would create (see `DevicePreparer`). */
+export const deviceCodeDevice: DevicePreparer = async (repos, request, deps) => {
+  const deviceCode = request.params.get('device_code');
+  if (deviceCode === undefined) return null;
+  const grant = await repos.deviceCodeGrants.findByDeviceCodeHash(tokenHash(deviceCode));
+  if (grant === null || grant.clientId !== request.client.id) return null;
+  if (deviceGrantStage(grant, deps.clock.now()) !== 'fulfilled') return null;
+  try {
+    const { user } = await approvedBy(repos, grant, request.client.id, deps);
+    return pendingDevice(user, grant.scope, request.client, request.userAgent);
+  } catch {
+    return null;
+  }
+};
 
 export const deviceCodeGrant: GrantHandler = async (repos, request, deps) => {
   // parse
@@ -78,14 +119,7 @@ export const deviceCodeGrant: GrantHandler = async (repos, request, deps) => {
       break;
   }
 
-  if (grant.browserSessionId === null)
-    throw invalidGrant('the device code is invalid', 'no session');
-  const browserSession = await repos.browserSessions.lookup(grant.browserSessionId);
-  if (browserSession === null || !isActive(browserSession)) {
-    throw invalidGrant('the sign-in that approved this device has ended');
-  }
-  const user = await repos.users.lookup(browserSession.userId);
-  if (user === null || !isUserActive(user)) throw invalidGrant('the account cannot be used');
+  const { browserSession, user } = await approvedBy(repos, grant, request.client.id, deps);
   const lastAuthentication = await repos.browserSessions.lastAuthentication(browserSession);
 
   // mutate and save

@@ -23,6 +23,8 @@ import type { FormParams } from '../../../../oauth2/form-params.ts';
 import type { TokenResponse } from '../../../../oauth2/token-issuer.ts';
 import type { Rng } from '../../../../rng.ts';
 import type { ActivityTracker } from '../../../../services/activity-tracker.ts';
+import type { PendingDevice } from '../../../../services/grant-device.ts';
+import type { IntrospectionCache } from '../../../../services/introspection-cache.ts';
 import type { Repositories } from '../../../../storage/storage.ts';
 
 export type { TokenResponse };
@@ -46,7 +48,21 @@ export interface GrantDeps {
   readonly issuer: string;
   /** Batched token first-use marks (the refresh grant flushes a session's before deciding). */
   readonly activity: ActivityTracker;
+  /** Invalidated whenever a grant ends a session or revokes an access token. */
+  readonly introspectionCache?: IntrospectionCache | undefined;
 }
+
+/**
+ * For grants that create a Matrix device (code, device code): the device the exchange WOULD
+ * create if it succeeds, found with reads only; null when it would create none or would fail
+ * (the handler then runs and reports why). The token endpoint creates that device on the
+ * homeserver before running the handler (src/services/grant-device.ts).
+ */
+export type DevicePreparer = (
+  repos: Repositories,
+  request: GrantRequest,
+  deps: GrantDeps,
+) => Promise<PendingDevice | null>;
 
 export type GrantHandler = (
   repos: Repositories,

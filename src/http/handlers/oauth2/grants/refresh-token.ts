@@ -92,6 +92,7 @@ async function revokeLostResponse(
   await repos.refreshTokens.revoke(deps.clock, next);
   if (nextAccess !== null && nextAccess.revokedAt === null) {
     await repos.accessTokens.revoke(deps.clock, nextAccess);
+    await deps.introspectionCache?.invalidate({ accessToken: nextAccess.id });
   }
 }
 
@@ -104,5 +105,6 @@ async function revokeAccessToken(
   const access = await repos.accessTokens.lookup(token.accessTokenId);
   if (access !== null && access.revokedAt === null) {
     await repos.accessTokens.revoke(deps.clock, access);
+    await deps.introspectionCache?.invalidate({ accessToken: access.id });
   }
 }

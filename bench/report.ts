@@ -1,0 +1,157 @@
+// The results of one benchmark run (the JSON written to bench/results/), the performance targets
+// of issue 8 checked against them, and the Markdown table printed at the end of a run.
+
+import type { LoadResult } from './load.ts';
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly description: string;
+  /** Why the scenario did not run (e.g. the compat layer is not in this build). */
+  readonly skipped?: string;
+  readonly max?: LoadResult;
+  /** At half of `max.rps`: latency under normal load. */
+  readonly half?: LoadResult;
+  /** CPU seconds the server used during the max and half loads. */
+  readonly serverCpuSeconds?: number;
+  readonly serverPeakRssBytes?: number;
+}
+
+export interface TargetResult {
+  readonly name: string;
+  readonly target: string;
+  /** The measured value, in the target's unit; null when it could not be measured. */
+  readonly value: number | null;
+  readonly met: boolean | null;
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly memoryBytes: number;
+    readonly node: string;
+    readonly platform: string;
+    readonly loadAverageBefore: number[];
+    readonly loadAverageAfter: number[];
+  };
+  readonly options: {
+    readonly db: string;
+    readonly duration: number;
+    readonly connections: number;
+    readonly warmup: number;
+    readonly tokens: number;
+  };
+  readonly floor: { readonly fastify: LoadResult; readonly argon2VerifyPerSecond: number | null };
+  /** oidc-provider's figures for the scenarios it shares with Gatehouse. */
+  readonly peer: Record<string, LoadResult>;
+  readonly scenarios: ScenarioResult[];
+  readonly serverPeakRssBytes: number;
+  targets: TargetResult[];
+}
+
+const MB = 1024 * 1024;
+
+function check(
+  name: string,
+  target: string,
+  value: number | null | undefined,
+  ok: (v: number) => boolean,
+): TargetResult {
+  if (value === null || value === undefined || !Number.isFinite(value)) {
+    return { name, target, value: null, met: null };
+  }
+  return { name, target, value, met: ok(value) };
+}
+
+export function evaluateTargets(results: BenchResults): TargetResult[] {
+  const floor = results.floor.fastify.rps;
+  const byName = (name: string) => results.scenarios.find((s) => s.name === name && !s.skipped);
+  const share = (name: string) => {
+    const rps = byName(name)?.max?.rps;
+    return rps === undefined ? null : rps / floor;
+  };
+  const db = results.options.db;
+  const argon2 = results.floor.argon2VerifyPerSecond;
+  const login = byName('compat-login')?.max?.rps;
+  const cc = byName('client-credentials')?.max?.rps;
+  const peerCc = results.peer['client-credentials']?.rps;
+  const targets: TargetResult[] = [];
+  if (db === 'sqlite') {
+    targets.push(check('introspection / floor', '≥ 0.50', share('introspection'), (v) => v >= 0.5));
+    targets.push(check('refresh / floor', '≥ 0.10', share('refresh'), (v) => v >= 0.1));
+  }
+  targets.push(
+    check(
+      'introspection p99 at half load (ms)',
+      '< 2',
+      byName('introspection')?.half?.p99Ms,
+      (v) => v < 2,
+    ),
+    check(
+      'client credentials / oidc-provider',
+      '≥ 1.5',
+      cc !== undefined && peerCc !== undefined ? cc / peerCc : null,
+      (v) => v >= 1.5,
+    ),
+    check(
+      'password login / raw argon2id verify',
+      '≥ 0.90',
+      login !== undefined && argon2 !== null ? login / argon2 : null,
+      (v) => v >= 0.9,
+    ),
+    check(
+      'password login p99 at half load (ms)',
+      '< 100',
+      byName('compat-login')?.half?.p99Ms,
+      (v) => v < 100,
+    ),
+    check('server peak RSS (MB)', '< 120', results.serverPeakRssBytes / MB, (v) => v < 120),
+  );
+  return targets.filter((t) => !(t.value === null && results.scenarios.length === 0));
+}
+
+const fixed = (n: number | undefined, digits = 1) => (n === undefined ? '—' : n.toFixed(digits));
+
+export function markdownReport(results: BenchResults): string {
+  const floor = results.floor.fastify.rps;
+  const lines: string[] = [];
+  const m = results.machine;
+  lines.push(
+    `## Gatehouse benchmark — ${results.date} (${results.options.db})`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB, ` +
+      `Node ${m.node}, ${m.platform}; load average before ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}, ` +
+      `after ${m.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}.`,
+    `Load: ${results.options.connections} connections, ${results.options.duration} s per load, ` +
+      `${results.options.warmup} s warm-up.`,
+    '',
+    `Floor: bare Fastify ${floor.toFixed(0)} req/s (p99 ${fixed(results.floor.fastify.p99Ms)} ms)` +
+      (results.floor.argon2VerifyPerSecond === null
+        ? '.'
+        : `; raw argon2id verify ${results.floor.argon2VerifyPerSecond.toFixed(1)}/s.`),
+    '',
+    '| scenario | req/s | × floor | p50 ms | p99 ms | max ms | errors | p99 ms at ½ | errors at ½ | server CPU s | peer req/s |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const s of results.scenarios) {
+    if (s.skipped !== undefined || s.max === undefined) {
+      lines.push(`| ${s.name} | ${s.skipped ?? 'not run'} | | | | | | | | | |`);
+      continue;
+    }
+    const peer = results.peer[s.name];
+    lines.push(
+      `| ${s.name} | ${s.max.rps.toFixed(0)} | ${(s.max.rps / floor).toFixed(3)} | ${fixed(s.max.p50Ms)} | ` +
+        `${fixed(s.max.p99Ms)} | ${fixed(s.max.maxMs)} | ${s.max.errors} | ${fixed(s.half?.p99Ms)} | ` +
+        `${s.half?.errors ?? '—'} | ${fixed(s.serverCpuSeconds, 2)} | ${peer === undefined ? '' : peer.rps.toFixed(0)} |`,
+    );
+  }
+  lines.push('', `Server peak RSS: ${(results.serverPeakRssBytes / MB).toFixed(1)} MB.`, '');
+  lines.push('| target | wanted | measured | met |', '|---|---|---:|---|');
+  for (const t of results.targets) {
+    lines.push(
+      `| ${t.name} | ${t.target} | ${t.value === null ? 'n/a' : t.value.toFixed(3)} | ${t.met === null ? 'n/a' : t.met ? 'yes' : 'NO'} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,293 @@
+// `npm run bench [-- --db postgres] [--duration S] [--connections N] [--scenario NAME …]
+//   [--warmup S] [--tokens N] [--out FILE]`
+//
+// One benchmark run, every figure measured in the same run on the same machine:
+//   1. the floor: a bare Fastify "hello" server in its own process (./floor-server.ts), and the raw
+//      argon2id verify rate at Gatehouse's parameters on every core (./argon2-rate.ts);
+//   2. Gatehouse as a separate `gatehouse server` process (SQLite, or a throwaway PostgreSQL with
+//      --db postgres) talking to a stub homeserver (./stub-homeserver.ts), seeded before it
+//      starts (./gatehouse-process.ts), each scenario
+//      (./scenarios.ts) warmed up, loaded at its maximum, then again at half that rate for the
+//      latency under normal load; the server's CPU time and peak RSS read from /proc;
+//   3. the peer: oidc-provider with its in-memory adapter (./peer-oidc-provider.ts) for the
+//      scenarios it has (client credentials, introspection).
+// Writes bench/results/<date>.json (or --out) and prints a Markdown table (./report.ts).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPostgres, type PostgresServer } from '../test/helpers/postgres.ts';
+import {
+  processUsage,
+  startGatehouseUnderTest,
+  type GatehouseUnderTest,
+} from './gatehouse-process.ts';
+import { runAutocannon, type LoadResult } from './load.ts';
+import {
+  evaluateTargets,
+  markdownReport,
+  type BenchResults,
+  type ScenarioResult,
+} from './report.ts';
+import { createScenarios } from './scenarios.ts';
+
+const HERE = import.meta.dirname;
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'sqlite' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '10' },
+    warmup: { type: 'string' },
+    scenario: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    // Valid access tokens the introspection scenario cycles through (each of its own session).
+    tokens: { type: 'string', default: '1000' },
+  },
+});
+
+const db = values.db;
+if (db !== 'sqlite' && db !== 'postgres') fail(`--db must be sqlite or postgres, not ${db}`);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+if (!(duration > 0) || !(connections > 0)) fail('--duration and --connections must be positive');
+const tokens = Number(values.tokens);
+if (!(tokens > 0)) fail('--tokens must be positive');
+const warmup = values.warmup === undefined ? Math.min(2, duration) : Number(values.warmup);
+const allScenarios = createScenarios();
+const wanted = (values.scenario ?? []).flatMap((s) => s.split(','));
+for (const name of wanted) {
+  if (!allScenarios.some((s) => s.name === name)) {
+    fail(`unknown scenario ${name}; known: ${allScenarios.map((s) => s.name).join(', ')}`);
+  }
+}
+const scenarios =
+  wanted.length === 0 ? allScenarios : allScenarios.filter((s) => wanted.includes(s.name));
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Starts a helper script in its own process and waits for its `listening <port>` line. */
+async function startHelper(
+  script: string,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; port: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(HERE, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening (\d+)/.exec(out);
+      if (match !== null) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before listening`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    port,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function argon2Rate(seconds: number): Promise<{ perSecond: number; workers: number }> {
+  const child = spawn(process.execPath, [join(HERE, 'argon2-rate.ts'), String(seconds)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(availableParallelism()) },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`argon2-rate exited ${code}`);
+  return JSON.parse(out) as { perSecond: number; workers: number };
+}
+
+async function measureFloor(): Promise<LoadResult> {
+  const floor = await startHelper('floor-server.ts');
+  try {
+    const url = `http://127.0.0.1:${floor.port}`;
+    const shape = { url, connections, requests: [{ method: 'GET', path: '/' }] };
+    await runAutocannon({ ...shape, duration: warmup });
+    return await runAutocannon({ ...shape, duration });
+  } finally {
+    await floor.stop();
+  }
+}
+
+async function measurePeer(names: readonly string[]): Promise<Record<string, LoadResult>> {
+  const peer = await startHelper('peer-oidc-provider.ts', ['peer-client', 'peer-secret']);
+  const url = `http://127.0.0.1:${peer.port}`;
+  const basic = `Basic ${Buffer.from('peer-client:peer-secret').toString('base64')}`;
+  const ccRequest = {
+    method: 'POST',
+    path: '/token',
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  };
+  const results: Record<string, LoadResult> = {};
+  try {
+    if (names.includes('client-credentials')) {
+      await runAutocannon({ url, connections, duration: warmup, requests: [ccRequest] });
+      results['client-credentials'] = await runAutocannon({
+        url,
+        connections,
+        duration,
+        requests: [ccRequest],
+      });
+    }
+    if (names.includes('introspection')) {
+      const tokens: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const response = await fetch(`${url}/token`, {
+          method: 'POST',
+          headers: ccRequest.headers,
+          body: ccRequest.body,
+        });
+        tokens.push(((await response.json()) as { access_token: string }).access_token);
+      }
+      let i = 0;
+      const request = {
+        method: 'POST',
+        path: '/token/introspection',
+        headers: ccRequest.headers,
+        setupRequest: (r: Record<string, unknown>) => ({
+          ...r,
+          body: `token=${tokens[i++ % tokens.length]}`,
+        }),
+      };
+      await runAutocannon({ url, connections, duration: warmup, requests: [request] });
+      results.introspection = await runAutocannon({
+        url,
+        connections,
+        duration,
+        requests: [request],
+      });
+    }
+  } finally {
+    await peer.stop();
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const loadBefore = loadavg();
+  log(`floor: bare Fastify, ${connections} connections, ${duration} s`);
+  const floor = await measureFloor();
+  const names = scenarios.map((s) => s.name);
+  const wantsLogin = names.includes('compat-login') || names.includes('authorization-code');
+  const argon2 = wantsLogin ? await argon2Rate(duration) : null;
+  if (argon2 !== null)
+    log(`argon2id verify: ${argon2.perSecond.toFixed(1)}/s on ${argon2.workers} threads`);
+
+  let postgres: PostgresServer | null = null;
+  let gh: GatehouseUnderTest | null = null;
+  let homeserver: Awaited<ReturnType<typeof startHelper>> | null = null;
+  const results: ScenarioResult[] = [];
+  let peakRssBytes = 0;
+  try {
+    if (db === 'postgres') {
+      log('starting a throwaway PostgreSQL');
+      postgres = await startPostgres();
+    }
+    homeserver = await startHelper('stub-homeserver.ts');
+    log(`starting Gatehouse (${db}) and seeding`);
+    gh = await startGatehouseUnderTest({
+      homeserverEndpoint: `http://127.0.0.1:${homeserver.port}/`,
+      ...(postgres === null ? {} : { database: postgres.url }),
+      accessTokens: tokens,
+      // Each load drops the tokens of its requests in flight: enough for many loads.
+      refreshTokens: connections * 20,
+    });
+    for (const scenario of scenarios) {
+      const unavailable = await scenario.available(gh);
+      if (unavailable !== null) {
+        log(`${scenario.name}: ${unavailable}`);
+        results.push({
+          name: scenario.name,
+          description: scenario.description,
+          skipped: unavailable,
+        });
+        continue;
+      }
+      log(`${scenario.name}: warm-up ${warmup} s, max ${duration} s, half ${duration} s`);
+      let max: LoadResult;
+      let half: LoadResult;
+      const before = processUsage(gh.pid);
+      try {
+        if (warmup > 0) await scenario.run(gh, { connections, duration: warmup });
+        max = await scenario.run(gh, { connections, duration });
+        half = await scenario.run(gh, {
+          connections,
+          duration,
+          overallRate: Math.max(1, Math.round(max.rps / 2)),
+        });
+      } catch (error) {
+        const reason = `failed: ${(error as Error).message.split('\n')[0]}`;
+        log(`${scenario.name}: ${reason}`);
+        results.push({ name: scenario.name, description: scenario.description, skipped: reason });
+        continue;
+      }
+      const after = processUsage(gh.pid);
+      peakRssBytes = Math.max(peakRssBytes, after.peakRssBytes);
+      results.push({
+        name: scenario.name,
+        description: scenario.description,
+        max,
+        half,
+        serverCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        serverPeakRssBytes: after.peakRssBytes,
+      });
+    }
+    peakRssBytes = Math.max(peakRssBytes, processUsage(gh.pid).peakRssBytes);
+  } finally {
+    await gh?.stop();
+    await homeserver?.stop();
+    await postgres?.destroy();
+  }
+
+  const peerNames = names.filter((n) => n === 'client-credentials' || n === 'introspection');
+  const peer = peerNames.length > 0 ? await measurePeer(peerNames) : {};
+  if (peerNames.length > 0) log('peer: oidc-provider (in-memory adapter) measured');
+
+  const bench: BenchResults = {
+    date: started.toISOString(),
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryBytes: totalmem(),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadavg(),
+    },
+    options: { db, duration, connections, warmup, tokens },
+    floor: { fastify: floor, argon2VerifyPerSecond: argon2?.perSecond ?? null },
+    peer,
+    scenarios: results,
+    serverPeakRssBytes: peakRssBytes,
+    targets: [],
+  };
+  bench.targets = evaluateTargets(bench);
+  const out =
+    values.out ??
+    join(HERE, 'results', `${started.toISOString().replace(/[:.]/g, '-')}-${db}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(bench, null, 2)}\n`);
+  process.stdout.write(`${markdownReport(bench)}\nResults written to ${out}\n`);
+}
+
+await main();

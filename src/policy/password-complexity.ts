@@ -1,0 +1,67 @@
+// Password strength (MAS: crates/handlers/src/passwords.rs): the zxcvbn score (0–4) must reach
+// `passwords.minimum_complexity` (default 3). Used when a password is chosen: registration,
+// password change, recovery and the admin "set password" paths (the CLI can skip it with
+// `--ignore-complexity`). The answer carries zxcvbn's warning and suggestions, in English, for the
+// form to show.
+//
+// The dictionaries load once, on first use (they take a few MB and tens of milliseconds).
+
+import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import * as english from '@zxcvbn-ts/language-en';
+
+export interface ComplexityResult {
+  readonly ok: boolean;
+  /** zxcvbn's score, 0 (guessable) to 4 (very hard to guess). */
+  readonly score: number;
+  /** One sentence for the user when not ok, else null. */
+  readonly reason: string | null;
+  /** zxcvbn's suggestions, in English; empty when ok. */
+  readonly suggestions: readonly string[];
+}
+
+/** zxcvbn's cost grows with length; the score cannot drop beyond this many characters anyway. */
+const MAX_CHECKED_LENGTH = 100;
+
+let factory: ZxcvbnFactory | null = null;
+
+function zxcvbn(): ZxcvbnFactory {
+  factory ??= new ZxcvbnFactory({
+    translations: english.translations,
+    graphs: common.adjacencyGraphs,
+    dictionary: { ...common.dictionary, ...english.dictionary },
+  });
+  return factory;
+}
+
+/**
+ * Scores `password` against `minimum` (0–4). `userInputs` are words the password should not be
+ * built from (the username, the email address, the service name).
+ */
+export function checkPasswordComplexity(
+  password: string,
+  minimum: number,
+  userInputs: readonly string[] = [],
+): ComplexityResult {
+  const result: ZxcvbnResult = zxcvbn().check(
+    password.slice(0, MAX_CHECKED_LENGTH),
+    userInputs.filter((input) => input !== ''),
+  );
+  if (result.score >= minimum)
+    return { ok: true, score: result.score, reason: null, suggestions: [] };
+  const warning = result.feedback.warning;
+  return {
+    ok: false,
+    score: result.score,
+    reason:
+      warning !== null && warning !== ''
+        ? `This password is too weak: ${warning.charAt(0).toLowerCase()}${warning.slice(1).replace(/\.$/, '')}.`
+        : 'This password is too weak: it would be easy to guess.',
+    suggestions: result.feedback.suggestions,
+  };
+}
+
+/** One line for a command-line refusal: the reason and the suggestions. */
+export function complexityMessage(result: ComplexityResult): string {
+  return [result.reason ?? '', ...result.suggestions].filter((part) => part !== '').join(' ');
+}

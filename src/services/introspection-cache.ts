@@ -1,0 +1,221 @@
+// A short-lived, bounded in-memory cache of ACTIVE access-token introspection results, so the
+// homeserver's introspection calls (one per new token it sees, and again when its own cache
+// expires) do not each cost a database transaction. Only positive answers are cached: an unknown
+// or invalid token always goes to the database (it is cheap: one indexed lookup that finds
+// nothing), and a token that becomes invalid must never be answered from here.
+//
+// Correctness rules:
+// - An entry lives at most `ttlMs` (a few seconds, well below the access token lifetime) and never
+//   past the token's own expiry.
+// - Whatever ends a session or revokes a token calls `invalidate…` from inside its transaction.
+//   That drops the matching entries and leaves a tombstone for `ttlMs`, so an introspection that
+//   read the database before the change committed (or while another pooled connection still saw
+//   the old row) cannot put the stale answer back. Invalidations name a whole session, user or
+//   browser session (rare next to introspection), or one access token (the refresh grant revokes
+//   the previous one on every refresh, and must not stop the new one from being cached).
+// - With PostgreSQL, invalidations are also published on a `RevocationChannel` (LISTEN/NOTIFY,
+//   ./revocation-channel.ts) and applied by every other node the same way. SQLite runs one node;
+//   changes made by another process (the `manage` CLI) are seen once the entry's TTL runs out.
+
+import type { Clock } from '../clock.ts';
+
+export const DEFAULT_TTL_MS = 5_000;
+export const DEFAULT_MAX_ENTRIES = 10_000;
+
+/** What an invalidation names: one access token, or every token of a session, user or browser session. */
+export type InvalidationTarget =
+  | { readonly accessToken: string }
+  | { readonly session: string }
+  | { readonly user: string }
+  | { readonly browserSession: string };
+
+/** A cross-node broadcast of invalidations (PostgreSQL NOTIFY); see ./revocation-channel.ts. */
+export interface RevocationChannel {
+  /** Starts delivering messages published by other nodes. */
+  subscribe(onMessage: (message: string) => void): Promise<void>;
+  publish(message: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The owner of a cached answer: what invalidations can name it by. */
+export interface CachedOwner {
+  readonly tokenId: string;
+  readonly sessionId: string;
+  readonly userId: string | null;
+  readonly browserSessionId: string | null;
+}
+
+/**
+ * One cached answer: the response body as built for an active token (its `expires_in` is
+ * recomputed on each hit from `exp`), and what the activity tracker needs to record the use.
+ */
+export interface CachedIntrospection {
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly sessionId: string;
+  readonly tokenId: string;
+  /** The token's expiry in epoch seconds, or null when it does not expire. */
+  readonly exp: number | null;
+}
+
+interface Entry {
+  readonly value: CachedIntrospection;
+  readonly owner: CachedOwner;
+  /** Epoch milliseconds after which the entry is ignored. */
+  readonly until: number;
+}
+
+export interface IntrospectionCacheOptions {
+  readonly clock: Clock;
+  readonly ttlMs?: number;
+  readonly maxEntries?: number;
+  readonly channel?: RevocationChannel | null;
+  /** Tags this node's own broadcasts so it does not apply them twice. */
+  readonly nodeId?: string;
+}
+
+const keyOf = (target: InvalidationTarget): string =>
+  'accessToken' in target
+    ? `t:${target.accessToken}`
+    : 'session' in target
+      ? `s:${target.session}`
+      : 'user' in target
+        ? `u:${target.user}`
+        : `b:${target.browserSession}`;
+
+export class IntrospectionCache {
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  readonly #channel: RevocationChannel | null;
+  readonly #nodeId: string;
+  /** Token hash → entry; Map order is insertion order, so the first key is the oldest. */
+  readonly #entries = new Map<string, Entry>();
+  /** `t:`/`s:`/`u:`/`b:` key → token hashes cached under it (to invalidate without a scan). */
+  readonly #byOwner = new Map<string, Set<string>>();
+  /** `t:`/`s:`/`u:`/`b:` key → epoch ms until which nothing is cached for it. */
+  readonly #tombstones = new Map<string, number>();
+
+  constructor(options: IntrospectionCacheOptions) {
+    this.#clock = options.clock;
+    this.#ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.#channel = options.channel ?? null;
+    this.#nodeId = options.nodeId ?? '';
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Subscribes to other nodes' invalidations (no-op without a channel). */
+  async start(): Promise<void> {
+    await this.#channel?.subscribe((message) => this.#receive(message));
+  }
+
+  async stop(): Promise<void> {
+    await this.#channel?.stop();
+  }
+
+  /** The cached answer for `key` (a token hash), or undefined. */
+  get(key: string): CachedIntrospection | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.until <= this.#now()) {
+      this.#delete(key, entry);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  /**
+   * Caches an active answer until `expiresAt` (the token's expiry) or the TTL, whichever is first.
+   * Refused while one of the owner's keys is tombstoned.
+   */
+  set(key: string, value: CachedIntrospection, owner: CachedOwner, expiresAt: Date | null): void {
+    if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return;
+    const now = this.#now();
+    for (const ownerKey of ownerKeys(owner)) {
+      const until = this.#tombstones.get(ownerKey);
+      if (until === undefined) continue;
+      if (until > now) return;
+      this.#tombstones.delete(ownerKey);
+    }
+    const until = Math.min(now + this.#ttlMs, expiresAt?.getTime() ?? Infinity);
+    if (until <= now) return;
+    const previous = this.#entries.get(key);
+    if (previous !== undefined) this.#delete(key, previous);
+    while (this.#entries.size >= this.#maxEntries) {
+      const [oldestKey, oldest] = this.#entries.entries().next().value!;
+      this.#delete(oldestKey, oldest);
+    }
+    this.#entries.set(key, { value, owner, until });
+    for (const ownerKey of ownerKeys(owner)) {
+      let keys = this.#byOwner.get(ownerKey);
+      if (keys === undefined) this.#byOwner.set(ownerKey, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  /**
+   * Forgets every answer about the targets, here and (with a channel) on every other node. Call it
+   * inside the transaction that makes the change, and await it before committing.
+   */
+  async invalidate(...targets: InvalidationTarget[]): Promise<void> {
+    if (targets.length === 0) return;
+    const keys = targets.map(keyOf);
+    this.#apply(keys);
+    if (this.#channel !== null) {
+      await this.#channel.publish(JSON.stringify({ n: this.#nodeId, k: keys }));
+    }
+  }
+
+  #receive(message: string): void {
+    try {
+      const parsed = JSON.parse(message) as { n?: unknown; k?: unknown };
+      if (parsed.n === this.#nodeId || !Array.isArray(parsed.k)) return;
+      this.#apply(parsed.k.filter((k): k is string => typeof k === 'string'));
+    } catch {
+      // Not one of ours: ignore it rather than let a stray NOTIFY break the listener.
+    }
+  }
+
+  #apply(keys: readonly string[]): void {
+    const until = this.#now() + this.#ttlMs;
+    for (const ownerKey of keys) {
+      this.#tombstones.set(ownerKey, until);
+      for (const key of this.#byOwner.get(ownerKey) ?? []) {
+        const entry = this.#entries.get(key);
+        if (entry !== undefined) this.#delete(key, entry);
+      }
+    }
+    this.#pruneTombstones();
+  }
+
+  /** Tombstones are few (one per recent revocation); expired ones go once they outnumber entries. */
+  #pruneTombstones(): void {
+    if (this.#tombstones.size <= this.#maxEntries) return;
+    const now = this.#now();
+    for (const [key, until] of this.#tombstones) if (until <= now) this.#tombstones.delete(key);
+  }
+
+  #delete(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    for (const ownerKey of ownerKeys(entry.owner)) {
+      const keys = this.#byOwner.get(ownerKey);
+      if (keys === undefined) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.#byOwner.delete(ownerKey);
+    }
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
+  }
+}
+
+function ownerKeys(owner: CachedOwner): string[] {
+  const keys = [`t:${owner.tokenId}`, `s:${owner.sessionId}`];
+  if (owner.userId !== null) keys.push(`u:${owner.userId}`);
+  if (owner.browserSessionId !== null) keys.push(`b:${owner.browserSessionId}`);
+  return keys;
+}

@@ -1,0 +1,79 @@
+// Session limits (`experimental.session_limit`; MAS's `session_limit` policy data, used by its
+// authorization_grant and compat_login policies):
+// - interactive sign-ins (authorization code, device code, compat SSO) meet the SOFT limit: at
+//   `soft_limit` active sessions the user must end some first;
+// - non-interactive logins (compat `m.login.password`, `m.login.token`) meet the HARD limit: at
+//   `hard_limit` they are refused, or with `dangerous_hard_limit_eviction` the least recently
+//   used sessions are ended to make room (their devices are then removed from the homeserver by a
+//   sync-devices job);
+// - accounts above `max_session_threshold` sessions are left alone (bots from before the limit).
+//
+// Sessions counted: active OAuth 2.0 and compatibility sessions (./user-sessions.ts).
+// Call inside the transaction that will create the new session.
+
+import type { Clock } from '../clock.ts';
+import type { RootConfig } from '../config/root.ts';
+import type { User } from '../model/user.ts';
+import type { Rng } from '../rng.ts';
+import { enqueueSyncDevices } from '../storage/matrix-jobs.ts';
+import type { Repositories } from '../storage/storage.ts';
+import { endAppSession, listAppSessions, type AppSession } from './user-sessions.ts';
+
+/** `interactive` meets the soft limit; `password` and `token` logins the hard one. */
+export type SessionLimitKind = 'interactive' | 'password' | 'token';
+
+export type SessionLimitOutcome =
+  | {
+      readonly allowed: true;
+      readonly active: number;
+      /** Sessions ended to make room (hard limit with eviction). */
+      readonly evicted: readonly AppSession[];
+    }
+  | {
+      readonly allowed: false;
+      readonly limit: 'soft' | 'hard';
+      readonly active: number;
+      readonly max: number;
+      /** How many sessions the user must end before this sign-in can succeed. */
+      readonly needToRemove: number;
+      /** One line for the user. */
+      readonly message: string;
+    };
+
+export async function checkSessionLimit(
+  repos: Repositories,
+  user: User,
+  config: Pick<RootConfig, 'experimental'>,
+  kind: SessionLimitKind,
+  deps: { readonly clock: Clock; readonly rng: Rng },
+): Promise<SessionLimitOutcome> {
+  const limit = config.experimental.session_limit;
+  if (limit === undefined) return { allowed: true, active: 0, evicted: [] };
+  const sessions = await listAppSessions(repos, user.id);
+  const active = sessions.length;
+  if (limit.max_session_threshold !== undefined && active > limit.max_session_threshold) {
+    return { allowed: true, active, evicted: [] };
+  }
+  const max = kind === 'interactive' ? limit.soft_limit : limit.hard_limit;
+  if (active < max) return { allowed: true, active, evicted: [] };
+  const needToRemove = active - max + 1;
+
+  if (kind !== 'interactive' && limit.dangerous_hard_limit_eviction) {
+    const oldest = [...sessions]
+      .sort((a, b) => a.lastActiveAt.getTime() - b.lastActiveAt.getTime())
+      .slice(0, needToRemove);
+    for (const session of oldest) await endAppSession(repos, deps.clock, session);
+    await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, user.id);
+    return { allowed: true, active: active - oldest.length, evicted: oldest };
+  }
+  return {
+    allowed: false,
+    limit: kind === 'interactive' ? 'soft' : 'hard',
+    active,
+    max,
+    needToRemove,
+    message:
+      `this account has ${active} active sessions (the limit is ${max}); ` +
+      `end at least ${needToRemove} of them before signing in again`,
+  };
+}

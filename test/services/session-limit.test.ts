@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { MockClock } from '../../src/clock.ts';
+import type { User } from '../../src/model/user.ts';
+import { SeededRng } from '../../src/rng.ts';
+import { checkSessionLimit } from '../../src/services/session-limit.ts';
+import { SYNC_DEVICES_QUEUE } from '../../src/storage/matrix-jobs.ts';
+import { openTestStorage, type TestStorage } from '../helpers/storage.ts';
+
+describe('session limits', () => {
+  const clock = new MockClock();
+  const rng = new SeededRng('limits');
+  let t: TestStorage;
+  let alice: User;
+
+  beforeEach(async () => {
+    t = await openTestStorage('sqlite');
+    alice = await t.storage.transaction(
+      async (repos) => (await repos.users.add(rng, clock, 'alice'))!,
+    );
+    // three compat sessions, used at different times
+    for (const [device, used] of [
+      ['DEVICE00001', 3],
+      ['DEVICE00002', 1],
+      ['DEVICE00003', 2],
+    ] as const) {
+      clock.advance(1000);
+      await t.storage.transaction(async (repos) => {
+        const session = await repos.compatSessions.add(rng, clock, {
+          userId: alice.id,
+          deviceId: device,
+          browserSessionId: null,
+          isSynapseAdmin: false,
+          humanName: null,
+          userAgent: null,
+        });
+        await repos.compatSessions.recordActivity(
+          session.id,
+          new Date(Date.UTC(2026, 0, 2, used)),
+          null,
+        );
+      });
+    }
+  });
+  afterEach(() => t.cleanup());
+
+  const check = (
+    kind: 'interactive' | 'password' | 'token',
+    limit: Record<string, unknown> | undefined,
+  ) =>
+    t.storage.transaction((repos) =>
+      checkSessionLimit(repos, alice, { experimental: { session_limit: limit } } as never, kind, {
+        clock,
+        rng,
+      }),
+    );
+
+  it('allows everything without a limit', async () => {
+    assert.equal((await check('password', undefined)).allowed, true);
+  });
+
+  it('soft limit for interactive sign-ins, hard limit for logins', async () => {
+    const limit = { soft_limit: 2, hard_limit: 4, dangerous_hard_limit_eviction: false };
+    const soft = await check('interactive', limit);
+    assert.equal(soft.allowed, false);
+    assert.ok(!soft.allowed && soft.limit === 'soft' && soft.needToRemove === 2);
+    assert.equal((await check('password', limit)).allowed, true);
+    const hard = await check('token', { ...limit, hard_limit: 3 });
+    assert.ok(!hard.allowed && hard.limit === 'hard' && hard.needToRemove === 1);
+    assert.match(!hard.allowed ? hard.message : '', /3 active sessions \(the limit is 3\)/);
+  });
+
+  it('spares accounts above max_session_threshold', async () => {
+    const limit = {
+      soft_limit: 1,
+      hard_limit: 1,
+      max_session_threshold: 2,
+      dangerous_hard_limit_eviction: false,
+    };
+    assert.equal((await check('password', limit)).allowed, true);
+  });
+
+  it('evicts the least recently used sessions with dangerous_hard_limit_eviction', async () => {
+    const outcome = await check('password', {
+      soft_limit: 2,
+      hard_limit: 2,
+      dangerous_hard_limit_eviction: true,
+    });
+    assert.ok(outcome.allowed);
+    assert.deepEqual(
+      outcome.evicted.map((s) => s.deviceId),
+      ['DEVICE00002', 'DEVICE00003'],
+    );
+    const left = await t.storage.transaction((repos) =>
+      repos.compatSessions.listActiveForUser(alice.id),
+    );
+    assert.deepEqual(
+      left.map((s) => s.deviceId),
+      ['DEVICE00001'],
+    );
+    const jobs = await t.storage.connection.db
+      .selectFrom('queue_jobs')
+      .select('queue_name')
+      .where('queue_name', '=', SYNC_DEVICES_QUEUE)
+      .execute();
+    assert.equal(jobs.length, 1);
+  });
+});
