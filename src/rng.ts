@@ -10,9 +10,29 @@ export interface Rng {
   bytes(n: number): Uint8Array;
 }
 
-export const systemRng: Rng = {
-  bytes: (n) => new Uint8Array(randomBytes(n)),
-};
+/**
+ * The operating system's randomness, drawn 4 KiB at a time: ids and tokens take a few bytes per
+ * call, and one `randomBytes` call per byte showed up at several percent of a busy server's CPU.
+ */
+class BufferedSystemRng implements Rng {
+  #pool = Buffer.alloc(0);
+  #offset = 0;
+
+  bytes(n: number): Uint8Array {
+    if (n > 1024) return new Uint8Array(randomBytes(n));
+    if (this.#offset + n > this.#pool.length) {
+      this.#pool = randomBytes(4096);
+      this.#offset = 0;
+    }
+    // A copy: the caller may keep it, and the pool's bytes are never handed out twice.
+    const out = new Uint8Array(this.#pool.subarray(this.#offset, this.#offset + n));
+    this.#pool.fill(0, this.#offset, this.#offset + n);
+    this.#offset += n;
+    return out;
+  }
+}
+
+export const systemRng: Rng = new BufferedSystemRng();
 
 /**
  * A deterministic generator for tests: SHA-256 in counter mode over a seed. Not for production use,

@@ -68,15 +68,19 @@ async function passwordManager(config: RootConfig, ctx: CliContext): Promise<Pas
 }
 
 /** Refuses a password below `passwords.minimum_complexity`, naming zxcvbn's reason and the flag. */
-function refuseWeakPassword(
+async function refuseWeakPassword(
   config: RootConfig,
   password: string,
   userInputs: string[],
   flag: string,
-): void {
+): Promise<void> {
   // With passwords off the command refuses anyway, with that reason.
   if (!config.passwords.enabled) return;
-  const result = checkPasswordComplexity(password, config.passwords.minimum_complexity, userInputs);
+  const result = await checkPasswordComplexity(
+    password,
+    config.passwords.minimum_complexity,
+    userInputs,
+  );
   if (!result.ok) throw new CliError(`${complexityMessage(result)} (use ${flag} to set it anyway)`);
 }
 
@@ -123,7 +127,12 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
           throw new CliError('the display name is empty');
         }
         if (options.password !== undefined && options.ignorePasswordComplexity !== true) {
-          refuseWeakPassword(config, options.password, [username], '--ignore-password-complexity');
+          await refuseWeakPassword(
+            config,
+            options.password,
+            [username],
+            '--ignore-password-complexity',
+          );
         }
         const hashed =
           options.password === undefined
@@ -178,7 +187,7 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
         const password = given ?? (await readPassword(io.stdin ?? process.stdin));
         if (password === '') throw new CliError('the password is empty');
         if (options.ignoreComplexity !== true) {
-          refuseWeakPassword(config, password, [username], '--ignore-complexity');
+          await refuseWeakPassword(config, password, [username], '--ignore-complexity');
         }
         const passwords = await passwordManager(config, ctx);
         const storage = await openMigrated(config, ctx);

@@ -6,9 +6,7 @@
 //
 // The dictionaries load once, on first use (they take a few MB and tens of milliseconds).
 
-import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 
 export interface ComplexityResult {
   readonly ok: boolean;
@@ -23,14 +21,25 @@ export interface ComplexityResult {
 /** zxcvbn's cost grows with length; the score cannot drop beyond this many characters anyway. */
 const MAX_CHECKED_LENGTH = 100;
 
-let factory: ZxcvbnFactory | null = null;
+let factory: Promise<ZxcvbnFactory> | null = null;
 
-function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    translations: english.translations,
-    graphs: common.adjacencyGraphs,
-    dictionary: { ...common.dictionary, ...english.dictionary },
-  });
+/**
+ * zxcvbn and its dictionaries (tens of MB in memory) are loaded on the first check, not at
+ * start-up: a server whose users never choose passwords here never pays for them.
+ */
+function zxcvbn(): Promise<ZxcvbnFactory> {
+  factory ??= (async () => {
+    const [{ ZxcvbnFactory }, common, english] = await Promise.all([
+      import('@zxcvbn-ts/core'),
+      import('@zxcvbn-ts/language-common'),
+      import('@zxcvbn-ts/language-en'),
+    ]);
+    return new ZxcvbnFactory({
+      translations: english.translations,
+      graphs: common.adjacencyGraphs,
+      dictionary: { ...common.dictionary, ...english.dictionary },
+    });
+  })();
   return factory;
 }
 
@@ -38,12 +47,12 @@ function zxcvbn(): ZxcvbnFactory {
  * Scores `password` against `minimum` (0–4). `userInputs` are words the password should not be
  * built from (the username, the email address, the service name).
  */
-export function checkPasswordComplexity(
+export async function checkPasswordComplexity(
   password: string,
   minimum: number,
   userInputs: readonly string[] = [],
-): ComplexityResult {
-  const result: ZxcvbnResult = zxcvbn().check(
+): Promise<ComplexityResult> {
+  const result: ZxcvbnResult = (await zxcvbn()).check(
     password.slice(0, MAX_CHECKED_LENGTH),
     userInputs.filter((input) => input !== ''),
   );

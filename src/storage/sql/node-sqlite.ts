@@ -21,11 +21,30 @@ export interface NodeSqliteOptions {
   busyTimeoutMs: number;
 }
 
+/** Statements kept prepared: Kysely sends the same few hundred SQL texts over and over. */
+const STATEMENT_CACHE_SIZE = 500;
+
 function adapt(db: DatabaseSync): SqliteDatabase {
+  const statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
+  const prepared = (sql: string) => {
+    let stmt = statements.get(sql);
+    if (stmt === undefined) {
+      stmt = db.prepare(sql);
+      // Oldest out first (Map keeps insertion order).
+      if (statements.size >= STATEMENT_CACHE_SIZE)
+        statements.delete(statements.keys().next().value!);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
   return {
-    close: () => db.close(),
+    close: () => {
+      statements.clear();
+      db.close();
+    },
     prepare(sql: string): SqliteStatement {
-      const stmt = db.prepare(sql);
+      // Schema changes (migrations) invalidate statements: those are never cached.
+      const stmt = /^\s*(create|alter|drop)\b/i.test(sql) ? db.prepare(sql) : prepared(sql);
       const args = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
       return {
         reader: stmt.columns().length > 0,

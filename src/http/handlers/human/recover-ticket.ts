@@ -127,7 +127,7 @@ export function registerRecoverTicket(app: FastifyInstance, deps: HumanDeps): vo
     else if (password !== passwordConfirm)
       errors.password_confirm = 'The two passwords do not match.';
     else {
-      const complexity = checkPasswordComplexity(
+      const complexity = await checkPasswordComplexity(
         password,
         deps.config.passwords.minimum_complexity,
         [loaded.user.username, loaded.email],

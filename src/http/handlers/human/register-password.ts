@@ -171,7 +171,7 @@ export function registerRegisterPassword(app: FastifyInstance, deps: HumanDeps):
     } else if (password !== passwordConfirm) {
       errors.password_confirm = 'The two passwords do not match.';
     } else {
-      const complexity = checkPasswordComplexity(
+      const complexity = await checkPasswordComplexity(
         password,
         deps.config.passwords.minimum_complexity,
         [values.username, values.email, deps.config.branding.service_name ?? ''],
