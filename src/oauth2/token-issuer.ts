@@ -8,6 +8,7 @@ import { generateToken, tokenHash } from '../crypto/tokens.ts';
 import type { OAuth2Session } from '../model/oauth2-session.ts';
 import type { AccessToken, RefreshToken } from '../model/oauth2-token.ts';
 import type { User } from '../model/user.ts';
+import type { UserEmail } from '../model/user-email.ts';
 import type { Rng } from '../rng.ts';
 import type { Repositories } from '../storage/storage.ts';
 
@@ -102,13 +103,31 @@ export function tokenResponse(
 
 /**
  * Claims about the user released by the granted scopes (OIDC Core §5.4): `profile` gives
- * `preferred_username` (and `name` once users have display names); `email` gives `email` and
- * `email_verified` once users have email addresses. Claims without a value are left out.
+ * `preferred_username` (and `name` once users have display names); `email` gives `email` (the
+ * user's first address) and `email_verified` (always true: only verified addresses are stored).
+ * Claims without a value are left out.
  */
-export function userClaims(user: User, scopes: readonly string[]): Record<string, unknown> {
+export function userClaims(
+  user: User,
+  scopes: readonly string[],
+  emails: readonly UserEmail[] = [],
+): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   if (scopes.includes('profile')) {
     claims.preferred_username = user.username;
   }
+  if (scopes.includes('email') && emails.length > 0) {
+    claims.email = emails[0]!.email;
+    claims.email_verified = true;
+  }
   return claims;
+}
+
+/** The addresses `userClaims` needs: loaded only when the `email` scope was granted. */
+export async function emailsForClaims(
+  repos: Pick<Repositories, 'userEmails'>,
+  user: User,
+  scopes: readonly string[],
+): Promise<UserEmail[]> {
+  return scopes.includes('email') ? repos.userEmails.listForUser(user) : [];
 }

@@ -61,6 +61,29 @@ describe('/oauth2/userinfo', () => {
     assert.equal(form.statusCode, 200);
   });
 
+  it('releases the first verified email address with the email scope, in userinfo and the id_token', async () => {
+    await h.db.storage.transaction(async (repos) => {
+      await repos.userEmails.add(h.ctx.rng, h.clock, alice, 'alice@example.com');
+      h.clock.advance(1000);
+      await repos.userEmails.add(h.ctx.rng, h.clock, alice, 'second@example.com');
+    });
+    const withEmail = await tokensFor(h, client, { scope: 'openid email' });
+    assert.deepEqual((await userinfo(withEmail.access_token)).json(), {
+      sub: alice.id,
+      username: 'alice',
+      email: 'alice@example.com',
+      email_verified: true,
+    });
+    const claims = JSON.parse(
+      Buffer.from(withEmail.id_token!.split('.')[1]!, 'base64url').toString('utf8'),
+    ) as Record<string, unknown>;
+    assert.equal(claims.email, 'alice@example.com');
+    assert.equal(claims.email_verified, true);
+    // Without the scope, no address.
+    const without = await tokensFor(h, client, { scope: 'openid' });
+    assert.equal((await userinfo(without.access_token)).json().email, undefined);
+  });
+
   it('answers a JWT signed with the client’s userinfo_signed_response_alg', async () => {
     const signed = await addClient(h, { fields: { userinfoSignedResponseAlg: 'PS256' } });
     const tokens: Tokens = await tokensFor(h, signed, { scope: 'openid profile' });

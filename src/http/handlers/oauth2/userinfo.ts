@@ -18,7 +18,7 @@ import { invalidRequest, OAuthError, sendOAuthError } from '../../../oauth2/erro
 import { parseFormBody } from '../../../oauth2/form-params.ts';
 import { idTokenAlgorithm } from '../../../oauth2/id-token.ts';
 import { parseScope } from '../../../oauth2/scope.ts';
-import { userClaims } from '../../../oauth2/token-issuer.ts';
+import { userClaims, emailsForClaims } from '../../../oauth2/token-issuer.ts';
 import type { ActivityTracker } from '../../../services/activity-tracker.ts';
 import type { Storage } from '../../../storage/storage.ts';
 
@@ -57,7 +57,8 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
         if (user === null || !isUserActive(user)) throw invalidToken('user inactive');
         const client = await repos.oauth2Clients.lookup(session.clientId);
         if (client === null) throw invalidToken('client deleted');
-        return { accessToken, session, user, client };
+        const emails = await emailsForClaims(repos, user, parseScope(session.scope));
+        return { accessToken, session, user, client, emails };
       });
       const scopes = parseScope(found.session.scope);
       if (!scopes.includes('openid')) {
@@ -71,7 +72,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
       const claims: Record<string, unknown> = {
         sub: found.user.id,
         username: found.user.username,
-        ...userClaims(found.user, scopes),
+        ...userClaims(found.user, scopes, found.emails),
       };
       const alg = found.client.userinfoSignedResponseAlg;
       if (alg === null) {

@@ -25,6 +25,7 @@ import {
   issueTokens,
   tokenResponse,
   userClaims,
+  emailsForClaims,
 } from '../../../../oauth2/token-issuer.ts';
 import { parseScope } from '../../../../oauth2/scope.ts';
 import type { Repositories } from '../../../../storage/storage.ts';
@@ -137,7 +138,7 @@ export const authorizationCodeGrant: GrantHandler = async (repos, request, deps)
       authTime: lastAuthentication?.createdAt ?? null,
       accessToken: issued.accessToken,
       code,
-      extraClaims: userClaims(user, scopes),
+      extraClaims: userClaims(user, scopes, await emailsForClaims(repos, user, scopes)),
     });
   }
 

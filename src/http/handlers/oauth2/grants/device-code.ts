@@ -27,6 +27,7 @@ import {
   issueTokens,
   tokenResponse,
   userClaims,
+  emailsForClaims,
 } from '../../../../oauth2/token-issuer.ts';
 import { DEVICE_POLL_INTERVAL_SECONDS } from '../device-authorization.ts';
 import { signOrFail } from './authorization-code.ts';
@@ -148,7 +149,7 @@ export const deviceCodeGrant: GrantHandler = async (repos, request, deps) => {
       alg: request.client.idTokenSignedResponseAlg,
       authTime: lastAuthentication?.createdAt ?? null,
       accessToken: issued.accessToken,
-      extraClaims: userClaims(user, scopes),
+      extraClaims: userClaims(user, scopes, await emailsForClaims(repos, user, scopes)),
     });
   }
 
