@@ -4,6 +4,7 @@
 // To add a command group: write `src/cli/<group>.ts` exporting `register<Group>Commands(program, ctx)`
 // and call it below. Commands throw `CliError` for anything the user got wrong.
 
+import packageJson from '../../package.json' with { type: 'json' };
 import { Command, CommanderError, Option } from 'commander';
 import { systemClock } from '../clock.ts';
 import { systemRng } from '../rng.ts';
@@ -55,7 +56,8 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-export const VERSION = '0.1.0';
+/** The version in package.json: one place, shared with the Admin API's `/version`. */
+export const VERSION: string = packageJson.version;
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(

@@ -2,14 +2,17 @@
 // (MAS: `mas-cli manage`). Like MAS's, these commands bypass the registration policy: the operator
 // decides.
 //
-//   manage register-user USERNAME [--password P] [--admin]
+//   manage register-user USERNAME [--password P] [--admin] [--display-name NAME]
 //   manage set-password USERNAME [PASSWORD]        (the password is read from stdin when absent)
 //
-// Passwords are hashed with the newest scheme of `passwords.schemes` before the transaction opens.
+// and, from manage-<topic>.ts files, the accounts, compat and Matrix commands. Passwords are
+// hashed with the newest scheme of `passwords.schemes` before the transaction opens.
 //
-// To add a command: one `manage.command(...)` below; throw CliError for anything the operator got
-// wrong, so it prints as one line with exit code 1.
+// To add a command: write it in the manage-<topic>.ts file of its topic (or a new one registered
+// in `registerManageCommands` below); throw CliError for anything the operator got wrong, so it
+// prints as one line with exit code 1.
 
+import { usernameProblem } from '../model/user.ts';
 import type { Command } from 'commander';
 import { loadPasswordManager, type PasswordManager } from '../crypto/password-manager.ts';
 import type { RootConfig } from '../config/root.ts';
@@ -26,23 +29,6 @@ import { registerMatrixManageCommands } from './manage-matrix.ts';
 export interface ManageIo {
   /** Where `set-password` reads the password when it is not an argument; process.stdin by default. */
   readonly stdin?: AsyncIterable<string | Buffer>;
-}
-
-/** The Matrix localpart characters (MAS / the Matrix spec's historical grammar, lower case). */
-const LOCALPART = /^[a-z0-9._=/+-]+$/;
-const MAX_USER_ID_LENGTH = 255;
-
-/** Null when `username` can be a localpart, else why not (one line). */
-export function usernameProblem(username: string, serverName: string | null): string | null {
-  if (username === '') return 'the username is empty';
-  if (!LOCALPART.test(username)) {
-    return `invalid username "${username}": use only lower-case letters, digits and . _ = / + -`;
-  }
-  const userId = `@${username}:${serverName ?? ''}`;
-  if (userId.length > MAX_USER_ID_LENGTH) {
-    return `invalid username "${username}": the Matrix ID would be longer than ${MAX_USER_ID_LENGTH} characters`;
-  }
-  return null;
 }
 
 async function openMigrated(config: RootConfig, ctx: CliContext): Promise<SqlStorage> {

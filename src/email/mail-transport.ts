@@ -4,10 +4,13 @@
 //     starttls (upgrade required, port 587); optional username/password;
 //   - `sendmail`: pipes the message to a local binary (`command`, default `sendmail`), which gets
 //     `-i -f <from> -- <recipients>` and the message on stdin.
-// nodemailer does the protocol work; this file only maps the configuration onto it.
+// nodemailer does the protocol work; this file only maps the configuration onto it. nodemailer is
+// imported on the first send or verify (it is ~25 MB of code and heap, and most servers never mail
+// or mail from the worker only), so the configuration is checked at once but loaded on demand.
 
 import { isIP } from 'node:net';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from '../config/sections/email.ts';
 import { readInlineOrFile } from '../config/secret-file.ts';
 
@@ -55,20 +58,31 @@ export class BlackholeTransport implements MailTransport {
 
 const DEFAULT_SMTP_PORTS = { plain: 25, tls: 465, starttls: 587 } as const;
 
-/** A nodemailer transporter behind `MailTransport`. */
+/** nodemailer's `createTransport` options (its own types are a union of every transport's). */
+type TransportOptions = Parameters<typeof nodemailer.createTransport>[0];
+
+/** A nodemailer transporter behind `MailTransport`, created on first use. */
 class NodemailerTransport implements MailTransport {
   readonly description: string;
-  readonly #transporter: Transporter;
+  readonly #options: TransportOptions;
   readonly #canVerify: boolean;
+  #transporter: Promise<Transporter> | null = null;
+  #closed = false;
 
-  constructor(description: string, transporter: Transporter, canVerify: boolean) {
+  constructor(description: string, options: TransportOptions, canVerify: boolean) {
     this.description = description;
-    this.#transporter = transporter;
+    this.#options = options;
     this.#canVerify = canVerify;
   }
 
+  #get(): Promise<Transporter> {
+    this.#transporter ??= import('nodemailer').then((m) => m.default.createTransport(this.#options));
+    return this.#transporter;
+  }
+
   async send(mail: OutgoingMail): Promise<void> {
-    await this.#transporter.sendMail({
+    const transporter = await this.#get();
+    await transporter.sendMail({
       from: mail.from,
       replyTo: mail.replyTo,
       to: mail.to,
@@ -79,11 +93,14 @@ class NodemailerTransport implements MailTransport {
   }
 
   async verify(): Promise<void> {
-    if (this.#canVerify) await this.#transporter.verify();
+    if (this.#canVerify) await (await this.#get()).verify();
   }
 
   close(): void {
-    this.#transporter.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    // Nothing to close when no message was ever sent.
+    void this.#transporter?.then((t) => t.close()).catch(() => {});
   }
 }
 
@@ -96,11 +113,11 @@ export function createMailTransport(
       return new BlackholeTransport();
     case 'sendmail': {
       const command = config.command ?? 'sendmail';
-      const transporter = nodemailer.createTransport({
+      const transporter: TransportOptions = {
         sendmail: true,
         path: command,
         newline: 'unix',
-      });
+      };
       // Nothing to check before the first message: a missing binary shows up as a failed send.
       return new NodemailerTransport(`sendmail (${command})`, transporter, false);
     }
@@ -117,7 +134,7 @@ export function createMailTransport(
         );
       }
       const timeout = options.smtpTimeoutMs ?? 30_000;
-      const transporter = nodemailer.createTransport({
+      const transporter: TransportOptions = {
         host: hostname,
         port,
         secure: mode === 'tls',
@@ -132,7 +149,7 @@ export function createMailTransport(
         connectionTimeout: timeout,
         greetingTimeout: timeout,
         socketTimeout: timeout,
-      });
+      };
       return new NodemailerTransport(`smtp://${hostname}:${port} (${mode})`, transporter, true);
     }
   }

@@ -71,7 +71,8 @@ export async function startHttpServers(options: StartHttpServersOptions): Promis
   const servePrometheus = http.listeners.some((l) =>
     l.resources.some((r) => r.name === 'prometheus'),
   );
-  const metrics = options.metrics ?? createMetrics(options.telemetry.metrics, { servePrometheus });
+  const metrics =
+    options.metrics ?? (await createMetrics(options.telemetry.metrics, { servePrometheus }));
   const started: Started[] = [];
 
   try {

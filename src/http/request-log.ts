@@ -4,9 +4,28 @@
 
 import type { FastifyInstance } from 'fastify';
 
+// pino's numeric levels; a level not listed (`silent`) logs nothing.
+const LEVELS: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+};
+const enabled = (threshold: string, level: 'info' | 'warn' | 'error') =>
+  (LEVELS[threshold] ?? Infinity) <= LEVELS[level]!;
+
 export function installRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, and no line built when its level is off (the usual `warn` in production
+  // skips every successful request): this runs on every call of the hot endpoints.
+  app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (!enabled(request.log.level, level)) {
+      done();
+      return;
+    }
     const line = {
       method: request.method,
       url: request.url.split('?', 1)[0],
@@ -18,5 +37,6 @@ export function installRequestLog(app: FastifyInstance): void {
     if (status >= 500) request.log.error(line, 'request completed');
     else if (status >= 400) request.log.warn(line, 'request completed');
     else request.log.info(line, 'request completed');
+    done();
   });
 }

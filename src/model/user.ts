@@ -42,3 +42,20 @@ export function userIsInState(user: User, state: UserState): boolean {
       return isUserDeactivated(user);
   }
 }
+
+/** The characters of a Matrix localpart (the spec's historical grammar, lower case, as MAS). */
+export const LOCALPART_PATTERN = /^[a-z0-9._=/+-]+$/;
+/** Matrix user IDs are at most 255 characters (`@localpart:server`). */
+export const MAX_USER_ID_LENGTH = 255;
+
+/** Null when `username` can be a localpart on `serverName`, else why not (one line). */
+export function usernameProblem(username: string, serverName: string | null): string | null {
+  if (username === '') return 'the username is empty';
+  if (!LOCALPART_PATTERN.test(username)) {
+    return `invalid username "${username}": use only lower-case letters, digits and . _ = / + -`;
+  }
+  if (`@${username}:${serverName ?? ''}`.length > MAX_USER_ID_LENGTH) {
+    return `invalid username "${username}": the Matrix ID would be longer than ${MAX_USER_ID_LENGTH} characters`;
+  }
+  return null;
+}

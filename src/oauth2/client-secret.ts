@@ -27,11 +27,32 @@ export function encryptClientSecret(
   return encrypter.encrypt(secret, rng, context(clientId));
 }
 
+/**
+ * Decrypted secrets, per encrypter, keyed by client id and remembered with the ciphertext they came
+ * from: a client whose stored secret changes (rotation, config sync) misses and is decrypted again.
+ * Decrypting costs a cipher set-up per request on the token endpoint's hot path; the key that
+ * could decrypt them is in the same memory anyway. Bounded: the oldest entry goes first.
+ */
+const MAX_CACHED_SECRETS = 1000;
+const decrypted = new WeakMap<Encrypter, Map<string, { encrypted: string; secret: string }>>();
+
 /** Throws DecryptionError when the stored value was not made for this client with this key. */
 export function decryptClientSecret(
   encrypter: Encrypter,
   clientId: OAuth2ClientId,
   encrypted: string,
 ): string {
-  return encrypter.decryptString(encrypted, context(clientId));
+  let cache = decrypted.get(encrypter);
+  if (cache === undefined) {
+    cache = new Map();
+    decrypted.set(encrypter, cache);
+  }
+  const hit = cache.get(clientId);
+  if (hit !== undefined && hit.encrypted === encrypted) return hit.secret;
+  // Failures are not cached: they throw before the entry is written.
+  const secret = encrypter.decryptString(encrypted, context(clientId));
+  cache.delete(clientId);
+  if (cache.size >= MAX_CACHED_SECRETS) cache.delete(cache.keys().next().value!);
+  cache.set(clientId, { encrypted, secret });
+  return secret;
 }

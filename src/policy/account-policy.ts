@@ -14,6 +14,7 @@
 //
 // To add a rule: add its check to the matching method below and a unit test in test/policy/.
 
+import { LOCALPART_PATTERN, MAX_USER_ID_LENGTH } from '../model/user.ts';
 import { compileDomainGlob } from './domain-glob.ts';
 import { parseIpList, type IpList } from './ip-list.ts';
 import { PolicyDataError } from './policy-data-error.ts';
@@ -45,9 +46,6 @@ export interface RegistrationInput {
   readonly requester: Requester;
 }
 
-/** Matrix user IDs are at most 255 characters (the spec's limit, checked as MAS does). */
-const MAX_USER_ID_LENGTH = 255;
-const LOCALPART = /^[a-z0-9._=/+-]+$/;
 /** A plausible address: one `@`, something on both sides, no spaces; at most 254 characters. */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -133,7 +131,7 @@ export class AccountPolicy {
         'The username must contain at least one character that is not a digit.',
       );
     }
-    if (!LOCALPART.test(username)) {
+    if (!LOCALPART_PATTERN.test(username)) {
       add(
         'username-invalid-chars',
         'The username may contain only lower-case letters, digits and the characters . _ = / + -',

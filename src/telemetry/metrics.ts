@@ -7,19 +7,14 @@
 // - `none`: no reader, instruments cost next to nothing.
 // Process metrics (CPU time and utilisation, resident memory, event loop delay) are registered on
 // the same provider.
+//
+// The SDK and every exporter are imported on demand: together they are tens of MB of code and heap,
+// and most servers use one exporter or none. With nothing to read the instruments (`none` and no
+// `/metrics` route) no SDK is loaded at all and the meter is the API's no-op meter.
 
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
-import type { Meter } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { HostMetrics } from '@opentelemetry/host-metrics';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  ConsoleMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type IMetricReader,
-} from '@opentelemetry/sdk-metrics';
+import { createNoopMeter, type Meter } from '@opentelemetry/api';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { TelemetryConfig } from '../config/sections/telemetry.ts';
 
 export interface PrometheusScrape {
@@ -47,7 +42,9 @@ export interface MetricsOptions {
   servePrometheus?: boolean;
 }
 
-function prometheusReader(): { reader: PrometheusExporter; scrape: PrometheusScrape } {
+async function prometheusReader(): Promise<{ reader: IMetricReader; scrape: PrometheusScrape }> {
+  const { PrometheusExporter, PrometheusSerializer } =
+    await import('@opentelemetry/exporter-prometheus');
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const serializer = new PrometheusSerializer('', false, undefined, false, true);
   return {
@@ -64,17 +61,24 @@ function prometheusReader(): { reader: PrometheusExporter; scrape: PrometheusScr
 
 const PUSH_INTERVAL_MS = 60_000;
 
-export function createMetrics(
+export async function createMetrics(
   config: TelemetryConfig['metrics'],
   options: MetricsOptions = {},
-): Metrics {
+): Promise<Metrics> {
+  const wantsPrometheus = config.exporter === 'prometheus' || options.servePrometheus === true;
+  if (config.exporter === 'none' && !wantsPrometheus) {
+    return { meter: createNoopMeter(), prometheus: null, shutdown: async () => {} };
+  }
+  const { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } =
+    await import('@opentelemetry/sdk-metrics');
   const readers: IMetricReader[] = [];
   let prometheus: PrometheusScrape | null = null;
   switch (config.exporter) {
     case 'prometheus':
       // Added below, with the scrape endpoint.
       break;
-    case 'otlp':
+    case 'otlp': {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
       readers.push(
         new PeriodicExportingMetricReader({
           exporter: new OTLPMetricExporter(
@@ -84,6 +88,7 @@ export function createMetrics(
         }),
       );
       break;
+    }
     case 'stdout':
       readers.push(
         new PeriodicExportingMetricReader({
@@ -95,12 +100,13 @@ export function createMetrics(
     case 'none':
       break;
   }
-  if (config.exporter === 'prometheus' || options.servePrometheus === true) {
-    const { reader, scrape } = prometheusReader();
+  if (wantsPrometheus) {
+    const { reader, scrape } = await prometheusReader();
     readers.push(reader);
     prometheus = scrape;
   }
 
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
   const provider = new MeterProvider({
     readers,
     resource: resourceFromAttributes({
@@ -112,6 +118,7 @@ export function createMetrics(
 
   let loopDelay: ELDHistogram | null = null;
   if (options.processMetrics !== false && readers.length > 0) {
+    const { HostMetrics } = await import('@opentelemetry/host-metrics');
     new HostMetrics({
       meterProvider: provider,
       name: 'gatehouse',

@@ -104,7 +104,7 @@ export async function startTestApp(
     logger,
     ...(opts.homeserver === undefined ? {} : { homeserver: opts.homeserver }),
   };
-  const metrics = createMetrics(config.telemetry.metrics);
+  const metrics = await createMetrics(config.telemetry.metrics);
   const { app } = await buildListenerApp({
     listener: config.http.listeners[0]!,
     name: 'web',

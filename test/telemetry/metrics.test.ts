@@ -4,7 +4,7 @@ import { createMetrics, otlpMetricsUrl } from '../../src/telemetry/metrics.ts';
 
 describe('createMetrics', () => {
   it('exposes recorded instruments to Prometheus scrapes', async () => {
-    const metrics = createMetrics({ exporter: 'prometheus' }, { processMetrics: false });
+    const metrics = await createMetrics({ exporter: 'prometheus' }, { processMetrics: false });
     try {
       metrics.meter.createCounter('gatehouse.test.things').add(3, { kind: 'x' });
       const text = await metrics.prometheus!.collect();
@@ -17,7 +17,7 @@ describe('createMetrics', () => {
 
   it('has no Prometheus scrape for the other exporters', async () => {
     for (const exporter of ['none', 'stdout', 'otlp'] as const) {
-      const metrics = createMetrics({ exporter, endpoint: 'http://127.0.0.1:9/' });
+      const metrics = await createMetrics({ exporter, endpoint: 'http://127.0.0.1:9/' });
       assert.equal(metrics.prometheus, null);
       // Shutting down flushes push exporters; an unreachable collector must not make it throw.
       await metrics.shutdown().catch(() => {});

@@ -16,6 +16,7 @@ import type { HttpResourceConfig, HttpResourceName } from '../../config/sections
 import type { Logger } from '../../telemetry/logger.ts';
 import type { AppContext } from '../app-context.ts';
 import type { Metrics } from '../../telemetry/metrics.ts';
+import { adminapiResource } from './adminapi.ts';
 import { assetsResource } from './assets.ts';
 import { compatResource } from './compat.ts';
 import { discoveryResource } from './discovery.ts';
@@ -74,7 +75,7 @@ const factories: { [N in HttpResourceName]: Factory<N> } = {
   oauth: needsApp(oauthResource),
   compat: needsApp(compatResource),
   graphql: notAvailableYet,
-  adminapi: notAvailableYet,
+  adminapi: needsApp(adminapiResource),
   'connection-info': notAvailableYet,
 };
 

@@ -24,12 +24,25 @@ export interface NodeSqliteOptions {
 /** Statements kept prepared: Kysely sends the same few hundred SQL texts over and over. */
 const STATEMENT_CACHE_SIZE = 500;
 
+function wrap(stmt: ReturnType<DatabaseSync['prepare']>): SqliteStatement {
+  const args = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+  return {
+    // Read once: `columns()` builds its answer anew on every call.
+    reader: stmt.columns().length > 0,
+    all: (parameters) => stmt.all(...args(parameters)),
+    run: (parameters) => stmt.run(...args(parameters)),
+    iterate: (parameters) => stmt.iterate(...args(parameters)),
+  };
+}
+
 function adapt(db: DatabaseSync): SqliteDatabase {
-  const statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
+  // The adapted statements themselves are cached, not only node:sqlite's: Kysely asks for one per
+  // query, and building it (with its column list) showed up in profiles of the token endpoint.
+  const statements = new Map<string, SqliteStatement>();
   const prepared = (sql: string) => {
     let stmt = statements.get(sql);
     if (stmt === undefined) {
-      stmt = db.prepare(sql);
+      stmt = wrap(db.prepare(sql));
       // Oldest out first (Map keeps insertion order).
       if (statements.size >= STATEMENT_CACHE_SIZE)
         statements.delete(statements.keys().next().value!);
@@ -43,15 +56,10 @@ function adapt(db: DatabaseSync): SqliteDatabase {
       db.close();
     },
     prepare(sql: string): SqliteStatement {
+      const cached = statements.get(sql);
+      if (cached !== undefined) return cached;
       // Schema changes (migrations) invalidate statements: those are never cached.
-      const stmt = /^\s*(create|alter|drop)\b/i.test(sql) ? db.prepare(sql) : prepared(sql);
-      const args = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
-      return {
-        reader: stmt.columns().length > 0,
-        all: (parameters) => stmt.all(...args(parameters)),
-        run: (parameters) => stmt.run(...args(parameters)),
-        iterate: (parameters) => stmt.iterate(...args(parameters)),
-      };
+      return /^\s*(create|alter|drop)\b/i.test(sql) ? wrap(db.prepare(sql)) : prepared(sql);
     },
   };
 }

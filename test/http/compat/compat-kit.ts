@@ -104,7 +104,7 @@ export async function startCompatApp(overrides: Record<string, unknown> = {}): P
     }),
   };
   const logger = createLogger({ level: 'silent' });
-  const metrics = createMetrics(config.telemetry.metrics);
+  const metrics = await createMetrics(config.telemetry.metrics);
   const { app } = await buildListenerApp({
     listener: {
       ...config.http.listeners[0]!,

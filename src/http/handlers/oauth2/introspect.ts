@@ -15,14 +15,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { checkToken, tokenHash, type TokenKind } from '../../../crypto/tokens.ts';
 import { isPublicClient } from '../../../model/oauth2-client.ts';
-import { isSessionActive, type OAuth2Session } from '../../../model/oauth2-session.ts';
+import type { OAuth2Session } from '../../../model/oauth2-session.ts';
 import {
   isAccessTokenValid,
   isRefreshTokenUsable,
   type AccessToken,
 } from '../../../model/oauth2-token.ts';
-import { isUserActive } from '../../../model/user.ts';
 import { secretMatches } from '../../../oauth2/client-auth.ts';
+import { activeSessionOwner } from '../../../services/session-owner.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
 import { introspectCompatToken } from '../compat/introspect-compat-token.ts';
 import {
@@ -191,7 +191,7 @@ async function introspectAccessToken(
   const now = deps.clock.now();
   const accessToken = await repos.accessTokens.findByHash(tokenHash(token));
   if (accessToken === null || !isAccessTokenValid(accessToken, now)) return INACTIVE;
-  const owner = await activeOwner(repos, accessToken.sessionId);
+  const owner = await activeSessionOwner(repos, accessToken.sessionId);
   if (owner === null) return INACTIVE;
   // The introspecting party is the homeserver, not the user: no IP to record (as MAS).
   deps.activity.recordAccessTokenUse(owner.session.id, accessToken.id, null);
@@ -226,7 +226,7 @@ async function introspectRefreshToken(
 ): Promise<IntrospectionResponse> {
   const refreshToken = await repos.refreshTokens.findByHash(tokenHash(token));
   if (refreshToken === null || !isRefreshTokenUsable(refreshToken)) return INACTIVE;
-  const owner = await activeOwner(repos, refreshToken.sessionId);
+  const owner = await activeSessionOwner(repos, refreshToken.sessionId);
   if (owner === null) return INACTIVE;
   deps.activity.recordSessionActivity(owner.session.id, null);
   return describe(owner, 'refresh_token', refreshToken.createdAt, refreshToken.id, null);
@@ -235,19 +235,6 @@ async function introspectRefreshToken(
 interface Owner {
   readonly session: OAuth2Session;
   readonly user: { readonly id: string; readonly username: string } | null;
-}
-
-/** The token's session when it is active, with its user when that user may still use it. */
-async function activeOwner(
-  repos: Repositories,
-  sessionId: OAuth2Session['id'],
-): Promise<Owner | null> {
-  const session = await repos.oauth2Sessions.lookup(sessionId);
-  if (session === null || !isSessionActive(session)) return null;
-  if (session.userId === null) return { session, user: null };
-  const user = await repos.users.lookup(session.userId);
-  if (user === null || !isUserActive(user)) return null;
-  return { session, user };
 }
 
 /** MAS's fields, in MAS's order; absent values are left out as MAS serialises them. */

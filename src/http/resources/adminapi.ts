@@ -1,0 +1,31 @@
+// `adminapi` resource: the MAS-compatible Admin API under /api/admin/v1 (bearer tokens with
+// `urn:mas:admin`), its OpenAPI document at /api/spec.json and a page linking it at /api/doc/.
+//
+// To add an endpoint: declare it with `adminRoute` in src/http/handlers/admin/<subject>.ts (its
+// schemas put it in the OpenAPI document) and add its `register…` call below, before the docs.
+
+import type { FastifyPluginAsync } from 'fastify';
+import packageJson from '../../../package.json' with { type: 'json' };
+import type { AppContext } from '../app-context.ts';
+import type { AdminDeps, RouteList } from '../handlers/admin/admin-route.ts';
+import { registerApiDocs } from '../handlers/admin/api-docs.ts';
+import { registerSiteInfo } from '../handlers/admin/site-info.ts';
+import { registerUsers } from '../handlers/admin/users.ts';
+
+export function adminapiResource(app: AppContext): FastifyPluginAsync {
+  return async (scope) => {
+    const deps: AdminDeps = {
+      config: app.config,
+      storage: app.storage,
+      clock: app.clock,
+      rng: app.rng,
+      passwords: app.passwords,
+      logger: app.logger,
+      version: packageJson.version,
+    };
+    const routes: RouteList = [];
+    registerUsers(scope, deps, routes);
+    registerSiteInfo(scope, deps, routes);
+    registerApiDocs(scope, { ...deps, serverUrl: app.urls.absolute('/') }, routes);
+  };
+}

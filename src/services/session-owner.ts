@@ -1,0 +1,26 @@
+// Who a token speaks for: its OAuth 2.0 session while that is active, and the session's user while
+// that user may still use it (not locked, not deactivated). Introspection and the Admin API's
+// bearer authentication both decide "is this token live" through this one function.
+
+import { isSessionActive, type OAuth2Session } from '../model/oauth2-session.ts';
+import { isUserActive, type User } from '../model/user.ts';
+import type { Repositories } from '../storage/storage.ts';
+
+export interface SessionOwner {
+  readonly session: OAuth2Session;
+  /** Null for client_credentials sessions. */
+  readonly user: User | null;
+}
+
+/** The session and its user, or null when either may no longer act. */
+export async function activeSessionOwner(
+  repos: Pick<Repositories, 'oauth2Sessions' | 'users'>,
+  sessionId: OAuth2Session['id'],
+): Promise<SessionOwner | null> {
+  const session = await repos.oauth2Sessions.lookup(sessionId);
+  if (session === null || !isSessionActive(session)) return null;
+  if (session.userId === null) return { session, user: null };
+  const user = await repos.users.lookup(session.userId);
+  if (user === null || !isUserActive(user)) return null;
+  return { session, user };
+}
