@@ -7,7 +7,7 @@
 // exact encoding, digit order included. It lets a typo or a token of the wrong kind be rejected
 // before any database access. Gatehouse stores only the SHA-256 of a token (`tokenHash`).
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { randomString, type Rng } from '../rng.ts';
 
@@ -56,5 +56,6 @@ export function checkToken(token: string): TokenKind | null {
 
 /** What storage keeps instead of the token: hex SHA-256. */
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  // One-shot `hash`: no Hash object per call (this runs on every introspection and grant).
+  return hash('sha256', token, 'hex');
 }

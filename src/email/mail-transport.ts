@@ -76,7 +76,9 @@ class NodemailerTransport implements MailTransport {
   }
 
   #get(): Promise<Transporter> {
-    this.#transporter ??= import('nodemailer').then((m) => m.default.createTransport(this.#options));
+    this.#transporter ??= import('nodemailer').then((m) =>
+      m.default.createTransport(this.#options),
+    );
     return this.#transporter;
   }
 

@@ -8,8 +8,8 @@
 // exists.
 
 import {
-  createHash,
   createPublicKey,
+  hash,
   timingSafeEqual,
   type JsonWebKey,
   type KeyObject,
@@ -197,8 +197,9 @@ function storedSecret(client: OAuth2Client, deps: ClientAuthDeps): string {
 
 /** Constant time whatever the lengths: compares SHA-256 digests. */
 export function secretMatches(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(given, 'utf8').digest();
+  // One-shot `hash` (no Hash object): the homeserver's secret is checked on every introspection.
+  const a = hash('sha256', expected, 'buffer');
+  const b = hash('sha256', given, 'buffer');
   return timingSafeEqual(a, b);
 }
 

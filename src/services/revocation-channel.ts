@@ -4,7 +4,8 @@
 // pool never delays them). A lost listener connection is retried; while it is down every cached
 // entry still expires within the cache's short TTL.
 
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Logger } from '../telemetry/logger.ts';
 import type { RevocationChannel } from './introspection-cache.ts';
 
@@ -19,7 +20,8 @@ export function postgresRevocationChannel(pool: pg.Pool, logger: Logger): Revoca
 
   const connect = async (onMessage: (message: string) => void): Promise<void> => {
     if (stopped) return;
-    const c = new pg.Client(pool.options);
+    // pg is already loaded when a pool exists (see connectDatabase); require returns it.
+    const c = new (createRequire(import.meta.url)('pg') as typeof pg).Client(pool.options);
     const reconnect = (error?: Error) => {
       if (client !== c) return;
       client = null;

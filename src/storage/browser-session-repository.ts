@@ -7,10 +7,18 @@ import type {
   BrowserAuthentication,
 } from '../model/browser-authentication.ts';
 import type { BrowserSession } from '../model/browser-session.ts';
-import type { BrowserSessionId } from '../model/ids.ts';
+import type { BrowserSessionId, UserId } from '../model/ids.ts';
 import type { User } from '../model/user.ts';
 import type { UserPassword } from '../model/user-password.ts';
 import type { Rng } from '../rng.ts';
+import type { Page, Pagination } from './user-repository.ts';
+
+/** What the Admin API's browser-session list can be narrowed to; both may be combined. */
+export interface BrowserSessionFilter {
+  readonly userId?: UserId;
+  /** `active`: not finished; `finished`: ended. */
+  readonly state?: 'active' | 'finished';
+}
 
 export interface BrowserSessionRepository {
   lookup(id: BrowserSessionId): Promise<BrowserSession | null>;
@@ -25,6 +33,12 @@ export interface BrowserSessionRepository {
   recordActivity(session: BrowserSession, clock: Clock, ip: string | null): Promise<void>;
   /** Unfinished sessions, of one user or of everyone. */
   countActive(user?: User): Promise<number>;
+  /** Every session matching `filter`, by id (see `Pagination`). */
+  list(
+    filter: BrowserSessionFilter,
+    pagination: Pagination<BrowserSessionId>,
+  ): Promise<Page<BrowserSession>>;
+  count(filter: BrowserSessionFilter): Promise<number>;
   /** Records a successful authentication (login) in the session. */
   authenticate(
     rng: Rng,

@@ -15,6 +15,7 @@ import type {
 } from '../model/compat-session.ts';
 import type { BrowserSessionId, UserId } from '../model/ids.ts';
 import type { Rng } from '../rng.ts';
+import type { Page, Pagination } from './user-repository.ts';
 
 export interface NewCompatSession {
   userId: UserId;
@@ -23,6 +24,13 @@ export interface NewCompatSession {
   isSynapseAdmin: boolean;
   humanName: string | null;
   userAgent: string | null;
+}
+
+/** What the Admin API's compat-session list can be narrowed to; both may be combined. */
+export interface CompatSessionFilter {
+  readonly userId?: UserId;
+  /** `active`: not finished; `finished`: ended. */
+  readonly state?: 'active' | 'finished';
 }
 
 export interface CompatSessionRepository {
@@ -39,6 +47,12 @@ export interface CompatSessionRepository {
   finish(clock: Clock, session: CompatSession): Promise<CompatSession>;
   /** Records a use: `last_active_at` only moves forward; a null ip keeps the known one. */
   recordActivity(id: CompatSessionId, at: Date, ip: string | null): Promise<void>;
+  /** Every session matching `filter`, by id (see `Pagination`). */
+  list(
+    filter: CompatSessionFilter,
+    pagination: Pagination<CompatSessionId>,
+  ): Promise<Page<CompatSession>>;
+  count(filter: CompatSessionFilter): Promise<number>;
 }
 
 export interface CompatAccessTokenRepository {

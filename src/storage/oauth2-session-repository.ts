@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { BrowserSessionId, OAuth2ClientId, OAuth2SessionId, UserId } from '../model/ids.ts';
 import type { OAuth2Session } from '../model/oauth2-session.ts';
 import type { Rng } from '../rng.ts';
+import type { Page, Pagination } from './user-repository.ts';
 
 export interface NewOAuth2Session {
   clientId: OAuth2ClientId;
@@ -12,6 +13,14 @@ export interface NewOAuth2Session {
   scope: string;
   userAgent: string | null;
   humanName?: string | null;
+}
+
+/** What the Admin API's session list can be narrowed to; all may be combined. */
+export interface OAuth2SessionFilter {
+  readonly userId?: UserId;
+  readonly clientId?: OAuth2ClientId;
+  /** `active`: not finished; `finished`: ended. */
+  readonly state?: 'active' | 'finished';
 }
 
 export interface OAuth2SessionRepository {
@@ -29,6 +38,12 @@ export interface OAuth2SessionRepository {
   finishAllForBrowserSession(clock: Clock, browserSessionId: BrowserSessionId): Promise<number>;
   /** Active sessions of a user, newest first. */
   listActiveForUser(userId: UserId): Promise<OAuth2Session[]>;
+  /** Every session matching `filter`, by id (see `Pagination`). */
+  list(
+    filter: OAuth2SessionFilter,
+    pagination: Pagination<OAuth2SessionId>,
+  ): Promise<Page<OAuth2Session>>;
+  count(filter: OAuth2SessionFilter): Promise<number>;
   /**
    * Records activity for many sessions at once (the introspection hot path batches these).
    * Each entry's time only moves `last_active_at` forward; the entry's ip replaces the known one

@@ -6,6 +6,7 @@ import type {
   UserRegistrationTokenId,
 } from '../model/registration-token.ts';
 import type { Rng } from '../rng.ts';
+import type { Page, Pagination } from './user-repository.ts';
 
 export interface NewUserRegistrationToken {
   readonly token: string;
@@ -13,6 +14,18 @@ export interface NewUserRegistrationToken {
   readonly usageLimit?: number | null;
   /** Null or absent: never expires. */
   readonly expiresAt?: Date | null;
+}
+
+/** What the Admin API's token list can be narrowed to; each flag as MAS's `filter[…]`. */
+export interface UserRegistrationTokenFilter {
+  /** Used at least once (true) or never (false). */
+  readonly used?: boolean;
+  readonly revoked?: boolean;
+  /** Past its expiry at `now` (true) or not (false). */
+  readonly expired?: boolean;
+  /** Usable at `now`: not revoked, not expired, not used up (see `registrationTokenState`). */
+  readonly valid?: boolean;
+  readonly now: Date;
 }
 
 export interface UserRegistrationTokenRepository {
@@ -36,4 +49,10 @@ export interface UserRegistrationTokenRepository {
   unrevoke(token: UserRegistrationToken): Promise<UserRegistrationToken>;
   /** All tokens, oldest first. */
   list(): Promise<UserRegistrationToken[]>;
+  /** The tokens matching `filter`, by id (see `Pagination`). */
+  listPage(
+    filter: UserRegistrationTokenFilter,
+    pagination: Pagination<UserRegistrationTokenId>,
+  ): Promise<Page<UserRegistrationToken>>;
+  count(filter: UserRegistrationTokenFilter): Promise<number>;
 }

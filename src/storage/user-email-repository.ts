@@ -2,9 +2,18 @@
 // case-insensitive; an address is stored as typed.
 
 import type { Clock } from '../clock.ts';
+import type { UserId } from '../model/ids.ts';
 import type { User } from '../model/user.ts';
 import type { UserEmail, UserEmailId } from '../model/user-email.ts';
 import type { Rng } from '../rng.ts';
+import type { Page, Pagination } from './user-repository.ts';
+
+/** What the Admin API's address list can be narrowed to; both may be combined. */
+export interface UserEmailFilter {
+  readonly userId?: UserId;
+  /** Matched in any case. */
+  readonly email?: string;
+}
 
 export interface UserEmailRepository {
   lookup(id: UserEmailId): Promise<UserEmail | null>;
@@ -20,6 +29,9 @@ export interface UserEmailRepository {
    * existing row is returned unchanged.
    */
   add(rng: Rng, clock: Clock, user: User, email: string): Promise<UserEmail>;
+  /** Every account's addresses matching `filter`, by id (see `Pagination`). */
+  list(filter: UserEmailFilter, pagination: Pagination<UserEmailId>): Promise<Page<UserEmail>>;
+  count(filter: UserEmailFilter): Promise<number>;
   /** Deletes the row; false when it was already gone. */
   remove(email: UserEmail): Promise<boolean>;
   /** Deletes every address of the user (deactivation); returns how many. */

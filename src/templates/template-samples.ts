@@ -5,6 +5,12 @@
 // To add a page: add its samples here under the template's name (`pages/<name>.html`).
 
 const common = { base_path: '/', csrf_token: 'sample-csrf-token' };
+const accountLinks = {
+  overview: '/account',
+  sessions: '/account/sessions',
+  consents: '/account/consents',
+  password: '/account/password',
+};
 
 export const templateSamples: Record<string, readonly object[]> = {
   'pages/index.html': [
@@ -341,6 +347,114 @@ export const templateSamples: Record<string, readonly object[]> = {
   ],
   'pages/recover-done.html': [
     { ...common, username: 'alice', login_href: '/login?login_hint=alice' },
+  ],
+  'pages/account.html': [
+    { ...common, username: 'alice', emails: [], links: accountLinks },
+    {
+      ...common,
+      username: 'a<l>ice',
+      emails: ['alice@example.com', 'a&b@example.com'],
+      links: { ...accountLinks, password: null },
+    },
+  ],
+  'pages/account-sessions.html': [
+    {
+      ...common,
+      username: 'alice',
+      links: accountLinks,
+      browser_sessions: [],
+      oauth2_sessions: [],
+    },
+    {
+      ...common,
+      username: 'alice',
+      links: accountLinks,
+      browser_sessions: [
+        {
+          id: '01J0000000000000000000000A',
+          current: true,
+          created: '2026-11-22 08:05 UTC',
+          last_active: null,
+          ip: null,
+          user_agent: null,
+        },
+        {
+          id: '01J0000000000000000000000B',
+          current: false,
+          created: '2026-11-22 08:05 UTC',
+          last_active: '2026-11-22 09:00 UTC',
+          ip: '192.0.2.1',
+          user_agent: 'Firefox on <Linux>',
+        },
+      ],
+      oauth2_sessions: [
+        {
+          id: '01J0000000000000000000000C',
+          client_name: 'Element <web>',
+          name: 'My laptop',
+          created: '2026-11-22 08:05 UTC',
+          last_active: '2026-11-22 09:00 UTC',
+          ip: '2001:db8::1',
+          user_agent: 'Element on Android',
+        },
+        {
+          id: '01J0000000000000000000000D',
+          client_name: 'x',
+          name: null,
+          created: '2026-11-22 08:05 UTC',
+          last_active: null,
+          ip: null,
+          user_agent: null,
+        },
+      ],
+    },
+  ],
+  'pages/account-consents.html': [
+    { ...common, username: 'alice', links: accountLinks, consents: [] },
+    {
+      ...common,
+      username: 'alice',
+      links: accountLinks,
+      consents: [
+        {
+          id: '01J0000000000000000000000E',
+          client_name: 'Example <App>',
+          scopes: ['openid', 'urn:matrix:client:api:*'],
+          granted: '2026-11-22 08:05 UTC',
+          updated: '2026-11-23 08:05 UTC',
+        },
+      ],
+    },
+  ],
+  'pages/account-password.html': [
+    {
+      ...common,
+      username: 'alice',
+      links: accountLinks,
+      has_password: true,
+      changed: false,
+      errors: {},
+    },
+    {
+      ...common,
+      username: 'alice',
+      links: accountLinks,
+      has_password: true,
+      changed: true,
+      errors: {
+        current_password: 'This is not your current password.',
+        new_password: 'Too <weak>.',
+        new_password_confirm: 'The two passwords do not match.',
+      },
+    },
+    {
+      ...common,
+      username: 'alice',
+      links: accountLinks,
+      has_password: false,
+      changed: false,
+      errors: {},
+    },
   ],
 };
 

@@ -4,7 +4,8 @@
 // once instead of waiting for its next poll. Polling goes on regardless: notifications are a
 // shortcut, never the only way jobs are found, so a lost connection only costs latency.
 
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { WorkerLog } from './queue.ts';
 
 export const QUEUE_CHANNEL = 'queue_available';
@@ -25,7 +26,8 @@ export function postgresWakeUps(pool: pg.Pool, log: WorkerLog): WakeUpSource {
 
   const connect = async (onWake: (queueName: string) => void): Promise<void> => {
     if (stopped) return;
-    const c = new pg.Client(pool.options);
+    // pg is already loaded when a pool exists (see connectDatabase); require returns it.
+    const c = new (createRequire(import.meta.url)('pg') as typeof pg).Client(pool.options);
     const reconnect = (error?: Error) => {
       if (client !== c) return;
       client = null;

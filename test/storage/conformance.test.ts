@@ -7,6 +7,7 @@
 import { describe } from 'node:test';
 import { dialects, openTestStorage } from '../helpers/storage.ts';
 import { accountRepositoriesConformance } from './conformance/accounts.ts';
+import { adminListConformance } from './conformance/admin-lists.ts';
 import { authorizationGrantRepositoryConformance } from './conformance/authorization-grants.ts';
 import { browserAuthenticationConformance } from './conformance/browser-authentications.ts';
 import { browserSessionRepositoryConformance } from './conformance/browser-sessions.ts';
@@ -38,5 +39,6 @@ for (const dialect of dialects) {
     clientAssertionRepositoryConformance(open);
     compatRepositoryConformance(open);
     accountRepositoriesConformance(open);
+    adminListConformance(open);
   });
 }

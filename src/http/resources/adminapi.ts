@@ -11,6 +11,12 @@ import type { AdminDeps, RouteList } from '../handlers/admin/admin-route.ts';
 import { registerApiDocs } from '../handlers/admin/api-docs.ts';
 import { registerSiteInfo } from '../handlers/admin/site-info.ts';
 import { registerUsers } from '../handlers/admin/users.ts';
+import { registerCreateUser } from '../handlers/admin/users-create.ts';
+import { registerUserEmails } from '../handlers/admin/user-emails.ts';
+import { registerOAuth2Sessions } from '../handlers/admin/oauth2-sessions.ts';
+import { registerUserSessions } from '../handlers/admin/user-sessions.ts';
+import { registerCompatSessions } from '../handlers/admin/compat-sessions.ts';
+import { registerUserRegistrationTokens } from '../handlers/admin/user-registration-tokens.ts';
 
 export function adminapiResource(app: AppContext): FastifyPluginAsync {
   return async (scope) => {
@@ -25,6 +31,12 @@ export function adminapiResource(app: AppContext): FastifyPluginAsync {
     };
     const routes: RouteList = [];
     registerUsers(scope, deps, routes);
+    registerCreateUser(scope, deps, routes);
+    registerUserEmails(scope, deps, routes);
+    registerOAuth2Sessions(scope, deps, routes);
+    registerUserSessions(scope, deps, routes);
+    registerCompatSessions(scope, deps, routes);
+    registerUserRegistrationTokens(scope, deps, routes);
     registerSiteInfo(scope, deps, routes);
     registerApiDocs(scope, { ...deps, serverUrl: app.urls.absolute('/') }, routes);
   };

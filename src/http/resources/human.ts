@@ -29,6 +29,10 @@ import { registerRegisterToken } from '../handlers/human/register-token.ts';
 import { registerRegisterVerifyEmail } from '../handlers/human/register-verify-email.ts';
 import { registerLoginSsoComplete } from '../handlers/compat/login-sso-complete.ts';
 import { HumanPageError, sendErrorPage, type HumanDeps } from '../handlers/human/page.ts';
+import { registerAccountConsents } from '../handlers/human/account-consents.ts';
+import { registerAccountOverview } from '../handlers/human/account-overview.ts';
+import { registerAccountPassword } from '../handlers/human/account-password.ts';
+import { registerAccountSessions } from '../handlers/human/account-sessions.ts';
 
 // No inline scripts or styles; images may come from clients' https logo URIs. `form-action` is
 // left out on purpose: browsers apply it to the redirect that follows a form post, which would
@@ -100,5 +104,9 @@ export function humanResource(
     registerRecoverProgress(app, deps);
     registerRecoverTicket(app, deps);
     registerLoginSsoComplete(app, deps);
+    registerAccountOverview(app, deps);
+    registerAccountSessions(app, deps);
+    registerAccountConsents(app, deps);
+    registerAccountPassword(app, deps);
   };
 }

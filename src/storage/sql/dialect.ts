@@ -18,7 +18,8 @@ import {
   type Expression,
   type RawBuilder,
 } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { DatabaseConfig } from '../../config/sections/database.ts';
 import { readInlineOrFile } from '../../config/secret-file.ts';
 import { NodeSqliteDialect, openNodeSqlite } from './node-sqlite.ts';
@@ -165,6 +166,12 @@ function postgresPoolConfig(config: DatabaseConfig): pg.PoolConfig {
   return pool;
 }
 
+/**
+ * pg (a CommonJS package, ~11 MB of code and heap with its type parsers) is loaded the first time a
+ * PostgreSQL database is opened, synchronously through `require`, so a SQLite server never loads it.
+ */
+const loadPg = (): typeof pg => createRequire(import.meta.url)('pg') as typeof pg;
+
 /** Opens the configured database. Does not migrate. */
 export function connectDatabase(config: DatabaseConfig): SqlConnection {
   const sqlitePath = sqlitePathFromUri(config.uri);
@@ -181,7 +188,7 @@ export function connectDatabase(config: DatabaseConfig): SqlConnection {
       description: describeDatabase(config),
     };
   }
-  const pool = new pg.Pool(postgresPoolConfig(config));
+  const pool = new (loadPg().Pool)(postgresPoolConfig(config));
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});

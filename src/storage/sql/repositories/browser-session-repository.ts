@@ -18,9 +18,14 @@ import {
 import type { User } from '../../../model/user.ts';
 import type { UserPassword } from '../../../model/user-password.ts';
 import { newUlid, type Rng } from '../../../rng.ts';
-import type { BrowserSessionRepository } from '../../browser-session-repository.ts';
+import type {
+  BrowserSessionFilter,
+  BrowserSessionRepository,
+} from '../../browser-session-repository.ts';
+import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { Schema, UserSessionAuthenticationsTable, UserSessionsTable } from '../schema.ts';
+import { pageById } from './id-pagination.ts';
 
 function toBrowserSession(row: Selectable<UserSessionsTable>, dialect: SqlDialect): BrowserSession {
   return {
@@ -181,5 +186,46 @@ export class SqlBrowserSessionRepository implements BrowserSessionRepository {
       .where('finished_at', '<', this.#dialect.toTimestamp(before))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  list(
+    filter: BrowserSessionFilter,
+    pagination: Pagination<BrowserSessionId>,
+  ): Promise<Page<BrowserSession>> {
+    return pageById(
+      pagination,
+      {
+        rows: (bounds, direction, limit) =>
+          this.#filtered(filter)
+            .selectAll()
+            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
+            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
+            .orderBy('id', direction)
+            .limit(limit)
+            .execute(),
+        anyBeyond: async (op, cursor) =>
+          (await this.#filtered(filter)
+            .select('id')
+            .where('id', op, cursor)
+            .limit(1)
+            .executeTakeFirst()) !== undefined,
+      },
+      (row) => toBrowserSession(row, this.#dialect),
+    );
+  }
+
+  async count(filter: BrowserSessionFilter): Promise<number> {
+    const row = await this.#filtered(filter)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  #filtered(filter: BrowserSessionFilter) {
+    return this.#db
+      .selectFrom('user_sessions')
+      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
+      .$if(filter.state === 'active', (q) => q.where('finished_at', 'is', null))
+      .$if(filter.state === 'finished', (q) => q.where('finished_at', 'is not', null));
   }
 }

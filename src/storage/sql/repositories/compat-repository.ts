@@ -28,11 +28,13 @@ import { newUlid, type Rng } from '../../../rng.ts';
 import type {
   CompatAccessTokenRepository,
   CompatRefreshTokenRepository,
+  CompatSessionFilter,
   CompatSessionRepository,
   CompatSsoLoginRepository,
   NewCompatSession,
 } from '../../compat-repository.ts';
 import { StateConflictError, type StateConflictSubject } from '../../state-conflict-error.ts';
+import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type {
   CompatAccessTokensTable,
@@ -41,6 +43,7 @@ import type {
   CompatSsoLoginsTable,
   Schema,
 } from '../schema.ts';
+import { pageById } from './id-pagination.ts';
 
 type Db = Kysely<Schema> | Transaction<Schema>;
 
@@ -205,6 +208,47 @@ export class SqlCompatSessionRepository implements CompatSessionRepository {
       .where('id', '=', id)
       .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', when)]))
       .execute();
+  }
+
+  list(
+    filter: CompatSessionFilter,
+    pagination: Pagination<CompatSessionId>,
+  ): Promise<Page<CompatSession>> {
+    return pageById(
+      pagination,
+      {
+        rows: (bounds, direction, limit) =>
+          this.#filtered(filter)
+            .selectAll()
+            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
+            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
+            .orderBy('id', direction)
+            .limit(limit)
+            .execute(),
+        anyBeyond: async (op, cursor) =>
+          (await this.#filtered(filter)
+            .select('id')
+            .where('id', op, cursor)
+            .limit(1)
+            .executeTakeFirst()) !== undefined,
+      },
+      (row) => toSession(row, this.#dialect),
+    );
+  }
+
+  async count(filter: CompatSessionFilter): Promise<number> {
+    const row = await this.#filtered(filter)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  #filtered(filter: CompatSessionFilter) {
+    return this.#db
+      .selectFrom('compat_sessions')
+      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
+      .$if(filter.state === 'active', (q) => q.where('finished_at', 'is', null))
+      .$if(filter.state === 'finished', (q) => q.where('finished_at', 'is not', null));
   }
 }
 

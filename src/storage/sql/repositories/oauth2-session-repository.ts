@@ -16,9 +16,15 @@ import {
 } from '../../../model/ids.ts';
 import type { OAuth2Session } from '../../../model/oauth2-session.ts';
 import { newUlid, type Rng } from '../../../rng.ts';
-import type { NewOAuth2Session, OAuth2SessionRepository } from '../../oauth2-session-repository.ts';
+import type {
+  NewOAuth2Session,
+  OAuth2SessionFilter,
+  OAuth2SessionRepository,
+} from '../../oauth2-session-repository.ts';
+import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { OAuth2SessionsTable, Schema } from '../schema.ts';
+import { pageById } from './id-pagination.ts';
 import { chunked, revokeTokensOfSessions } from './oauth2-token-repository.ts';
 
 function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2Session {
@@ -158,5 +164,47 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
           .execute();
       }
     }
+  }
+
+  list(
+    filter: OAuth2SessionFilter,
+    pagination: Pagination<OAuth2SessionId>,
+  ): Promise<Page<OAuth2Session>> {
+    return pageById(
+      pagination,
+      {
+        rows: (bounds, direction, limit) =>
+          this.#filtered(filter)
+            .selectAll()
+            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
+            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
+            .orderBy('id', direction)
+            .limit(limit)
+            .execute(),
+        anyBeyond: async (op, cursor) =>
+          (await this.#filtered(filter)
+            .select('id')
+            .where('id', op, cursor)
+            .limit(1)
+            .executeTakeFirst()) !== undefined,
+      },
+      (row) => toSession(row, this.#dialect),
+    );
+  }
+
+  async count(filter: OAuth2SessionFilter): Promise<number> {
+    const row = await this.#filtered(filter)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  #filtered(filter: OAuth2SessionFilter) {
+    return this.#db
+      .selectFrom('oauth2_sessions')
+      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
+      .$if(filter.clientId !== undefined, (q) => q.where('oauth2_client_id', '=', filter.clientId!))
+      .$if(filter.state === 'active', (q) => q.where('finished_at', 'is', null))
+      .$if(filter.state === 'finished', (q) => q.where('finished_at', 'is not', null));
   }
 }

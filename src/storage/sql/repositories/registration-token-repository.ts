@@ -1,7 +1,15 @@
 // `UserRegistrationTokenRepository` over Kysely. `use` checks validity inside its UPDATE, so the
 // last use of a limited token goes to exactly one of two concurrent registrations.
 
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import type { Clock } from '../../../clock.ts';
 import {
   asUserRegistrationTokenId,
@@ -11,10 +19,15 @@ import {
 import { newUlid, type Rng } from '../../../rng.ts';
 import type {
   NewUserRegistrationToken,
+  UserRegistrationTokenFilter,
   UserRegistrationTokenRepository,
 } from '../../registration-token-repository.ts';
+import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { Schema, UserRegistrationTokensTable } from '../schema.ts';
+import { pageById } from './id-pagination.ts';
+
+type TokenExpressions = ExpressionBuilder<Schema, 'user_registration_tokens'>;
 
 function toToken(
   row: Selectable<UserRegistrationTokensTable>,
@@ -116,6 +129,68 @@ export class SqlUserRegistrationTokenRepository implements UserRegistrationToken
       .orderBy('id')
       .execute();
     return rows.map((row) => toToken(row, this.#dialect));
+  }
+
+  listPage(
+    filter: UserRegistrationTokenFilter,
+    pagination: Pagination<UserRegistrationTokenId>,
+  ): Promise<Page<UserRegistrationToken>> {
+    return pageById(
+      pagination,
+      {
+        rows: (bounds, direction, limit) =>
+          this.#filtered(filter)
+            .selectAll()
+            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
+            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
+            .orderBy('id', direction)
+            .limit(limit)
+            .execute(),
+        anyBeyond: async (op, cursor) =>
+          (await this.#filtered(filter)
+            .select('id')
+            .where('id', op, cursor)
+            .limit(1)
+            .executeTakeFirst()) !== undefined,
+      },
+      (row) => toToken(row, this.#dialect),
+    );
+  }
+
+  async count(filter: UserRegistrationTokenFilter): Promise<number> {
+    const row = await this.#filtered(filter)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  #filtered(filter: UserRegistrationTokenFilter) {
+    const now = this.#dialect.toTimestamp(filter.now);
+    const expired = (eb: TokenExpressions): Expression<SqlBool> =>
+      eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<=', now)]);
+    // The negation of `use`'s condition, as `registrationTokenState` reads it.
+    const valid = (eb: TokenExpressions): Expression<SqlBool> =>
+      eb.and([
+        eb('revoked_at', 'is', null),
+        eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+        eb.or([eb('usage_limit', 'is', null), eb('times_used', '<', eb.ref('usage_limit'))]),
+      ]);
+    return this.#db.selectFrom('user_registration_tokens').where((eb) => {
+      const conditions: Expression<SqlBool>[] = [];
+      if (filter.used !== undefined) {
+        conditions.push(filter.used ? eb('times_used', '>', 0) : eb('times_used', '=', 0));
+      }
+      if (filter.revoked !== undefined) {
+        conditions.push(eb('revoked_at', filter.revoked ? 'is not' : 'is', null));
+      }
+      if (filter.expired !== undefined) {
+        conditions.push(filter.expired ? expired(eb) : eb.not(expired(eb)));
+      }
+      if (filter.valid !== undefined) {
+        conditions.push(filter.valid ? valid(eb) : eb.not(valid(eb)));
+      }
+      return eb.and(conditions);
+    });
   }
 
   async #mustExist(id: UserRegistrationTokenId): Promise<UserRegistrationToken> {

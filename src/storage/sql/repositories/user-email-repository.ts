@@ -11,9 +11,11 @@ import {
   type UserEmailId,
 } from '../../../model/user-email.ts';
 import { newUlid, type Rng } from '../../../rng.ts';
-import type { UserEmailRepository } from '../../user-email-repository.ts';
+import type { UserEmailFilter, UserEmailRepository } from '../../user-email-repository.ts';
+import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { Schema, UserEmailsTable } from '../schema.ts';
+import { pageById } from './id-pagination.ts';
 
 function toUserEmail(row: Selectable<UserEmailsTable>, d: SqlDialect): UserEmail {
   return {
@@ -101,6 +103,43 @@ export class SqlUserEmailRepository implements UserEmailRepository {
     if (existing === null)
       throw new Error(`user ${user.id} has no address ${email} after a conflict`);
     return existing;
+  }
+
+  list(filter: UserEmailFilter, pagination: Pagination<UserEmailId>): Promise<Page<UserEmail>> {
+    return pageById(
+      pagination,
+      {
+        rows: (bounds, direction, limit) =>
+          this.#filtered(filter)
+            .selectAll()
+            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
+            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
+            .orderBy('id', direction)
+            .limit(limit)
+            .execute(),
+        anyBeyond: async (op, cursor) =>
+          (await this.#filtered(filter)
+            .select('id')
+            .where('id', op, cursor)
+            .limit(1)
+            .executeTakeFirst()) !== undefined,
+      },
+      (row) => toUserEmail(row, this.#dialect),
+    );
+  }
+
+  async count(filter: UserEmailFilter): Promise<number> {
+    const row = await this.#filtered(filter)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  #filtered(filter: UserEmailFilter) {
+    return this.#db
+      .selectFrom('user_emails')
+      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
+      .$if(filter.email !== undefined, (q) => q.where('email_key', '=', emailKey(filter.email!)));
   }
 
   async remove(email: UserEmail): Promise<boolean> {
