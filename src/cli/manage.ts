@@ -12,6 +12,7 @@
 // in `registerManageCommands` below); throw CliError for anything the operator got wrong, so it
 // prints as one line with exit code 1.
 
+import type { UserId } from '../model/ids.ts';
 import { usernameProblem } from '../model/user.ts';
 import type { Command } from 'commander';
 import { loadPasswordManager, type PasswordManager } from '../crypto/password-manager.ts';
@@ -192,4 +193,61 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
         }
       },
     );
+
+  for (const [name, admin, description] of [
+    [
+      'promote-admin',
+      true,
+      'allow a user to request admin scopes (urn:synapse:admin:*, urn:mas:admin)',
+    ],
+    ['demote-admin', false, 'stop a user from requesting admin scopes'],
+  ] as const) {
+    manage
+      .command(name)
+      .description(description)
+      .argument('<username>', 'the localpart of the user')
+      .action(async (username: string, _options: unknown, command: Command) => {
+        const { config } = loadConfigForCommand(ctx, command);
+        const storage = await openMigrated(config, ctx);
+        try {
+          const user = await storage.transaction(async (repos) => {
+            const user = await repos.users.findByUsername(username);
+            return user === null ? null : repos.users.setCanRequestAdmin(user, admin);
+          });
+          if (user === null) throw new CliError(`unknown user "${username}"`);
+          ctx.out(
+            `${user.username} ${admin ? 'can now request' : 'can no longer request'} admin scopes`,
+          );
+        } finally {
+          await storage.close().catch(() => {});
+        }
+      });
+  }
+
+  manage
+    .command('list-admin-users')
+    .description('list the users allowed to request admin scopes')
+    .action(async (_options: unknown, command: Command) => {
+      const { config } = loadConfigForCommand(ctx, command);
+      const storage = await openMigrated(config, ctx);
+      try {
+        let after: UserId | undefined;
+        let total = 0;
+        for (;;) {
+          const page = await storage.transaction((repos) =>
+            repos.users.list(
+              { canRequestAdmin: true },
+              after === undefined ? { first: 100 } : { first: 100, after },
+            ),
+          );
+          for (const user of page.items) ctx.out(user.username);
+          total += page.items.length;
+          if (!page.hasNextPage || page.items.length === 0) break;
+          after = page.items.at(-1)!.id;
+        }
+        if (total === 0) ctx.err('no user is allowed to request admin scopes');
+      } finally {
+        await storage.close().catch(() => {});
+      }
+    });
 }

@@ -191,6 +191,7 @@ export class PasswordManager {
   readonly #current: PasswordScheme | null;
   readonly #rng: Rng;
   readonly #slots: HashSlots;
+  #dummy: Promise<HashedPassword> | null = null;
 
   constructor(
     enabled: boolean,
@@ -235,6 +236,17 @@ export class PasswordManager {
     if (scheme === undefined) throw new UnknownPasswordSchemeError(version);
     const ok = await this.#slots.run(() => this.#verifyWith(scheme, hash, password));
     return { ok, needsUpgrade: ok && version !== current.version };
+  }
+
+  /**
+   * Spends the time a real verification would (against a hash made once per process with the
+   * newest scheme) and answers nothing: for an unknown user or a user without a password, so the
+   * answer takes as long as for a wrong password and does not tell which usernames exist.
+   */
+  async verifyNothing(password: string): Promise<void> {
+    this.#dummy ??= this.hash('gatehouse timing equaliser');
+    const dummy = await this.#dummy;
+    await this.verify(dummy.version, dummy.hash, password);
   }
 
   #currentScheme(): PasswordScheme {

@@ -223,6 +223,25 @@ describe('manage on SQLite', () => {
     assert.equal(forcedSet.code, 0, forcedSet.err);
   });
 
+  it('promotes, lists and demotes admins', async () => {
+    for (const name of ['alice', 'bob', 'carol']) {
+      await runManage(['-c', config, 'manage', 'register-user', name], dir);
+    }
+    const none = await runManage(['-c', config, 'manage', 'list-admin-users'], dir);
+    assert.deepEqual(none, { code: 0, out: '', err: 'no user is allowed to request admin scopes' });
+    for (const name of ['carol', 'alice']) {
+      const run = await runManage(['-c', config, 'manage', 'promote-admin', name], dir);
+      assert.deepEqual(run, { code: 0, out: `${name} can now request admin scopes`, err: '' });
+    }
+    const listed = await runManage(['-c', config, 'manage', 'list-admin-users'], dir);
+    assert.deepEqual(listed.out.split('\n').sort(), ['alice', 'carol']);
+    const demoted = await runManage(['-c', config, 'manage', 'demote-admin', 'carol'], dir);
+    assert.equal(demoted.code, 0);
+    assert.equal((await runManage(['-c', config, 'manage', 'list-admin-users'], dir)).out, 'alice');
+    const unknown = await runManage(['-c', config, 'manage', 'promote-admin', 'nobody'], dir);
+    assert.deepEqual(unknown, { code: 1, out: '', err: 'error: unknown user "nobody"' });
+  });
+
   it('refuses an unknown user and an empty password with one line', async () => {
     const unknown = await runManage(
       ['-c', config, 'manage', 'set-password', 'nobody', 'a strong enough passphrase 2718'],

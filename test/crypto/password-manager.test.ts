@@ -248,4 +248,22 @@ describe('PasswordManager concurrency', () => {
     assert.equal(results[1]!.status, 'rejected');
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof PasswordManagerBusyError);
   });
+
+  it('verifyNothing does the work of a real verification (it takes a hashing slot) and answers nothing', async () => {
+    const pm = new PasswordManager(true, [scheme(1, 'bcrypt', { cost: 12 })], {
+      rng: rng(),
+      concurrency: 1,
+      maxWaiting: 0,
+      maxWaitMs: 10_000,
+    });
+    await pm.verifyNothing('warm-up'); // makes the process's dummy hash
+    // It competes for the only slot with a real hash: one of the two gets it, the other is refused.
+    // (Were it free, both would succeed.)
+    const results = await Promise.allSettled([pm.verifyNothing('guess'), pm.hash('x')]);
+    const refused = results.filter((r) => r.status === 'rejected');
+    assert.equal(refused.length, 1);
+    assert.ok((refused[0] as PromiseRejectedResult).reason instanceof PasswordManagerBusyError);
+    // Alone, it answers nothing and does not throw.
+    assert.equal(await pm.verifyNothing('guess'), undefined);
+  });
 });

@@ -103,7 +103,12 @@ export async function passwordLogin(
     const stored = await repos.userPasswords.active(user);
     return stored === null ? null : { user, stored };
   });
-  if (found === null) throw forbidden(INVALID);
+  if (found === null) {
+    // As long as a wrong password takes: the answer must not tell which usernames exist. (Under
+    // overload the hasher refuses, and the answer comes at once; that tells nothing either.)
+    await deps.passwords.verifyNothing(password).catch(() => {});
+    throw forbidden(INVALID);
+  }
 
   // check, outside any transaction
   const checked = await verify(deps, found.stored, password);

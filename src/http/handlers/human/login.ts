@@ -130,7 +130,11 @@ export function registerLogin(app: FastifyInstance, deps: HumanDeps): void {
       () => deps.rateLimiter.checkLogin(request.ip, account),
       `${deps.urls.basePath}login`,
     );
-    if (found === null) return again(INVALID_CREDENTIALS, 400);
+    if (found === null) {
+      // As long as a wrong password takes: the answer must not tell which usernames exist.
+      await spendVerificationTime(deps, password);
+      return again(INVALID_CREDENTIALS, 400);
+    }
     const { user, stored } = found;
 
     // check the password (and make the upgraded hash) outside any transaction
@@ -223,6 +227,22 @@ function accountRefusal(user: User): string | null {
   return null;
 }
 
+function busyPage(deps: HumanDeps): HumanPageError {
+  return new HumanPageError(503, 'Too busy', 'The server is busy. Please try again in a moment.', {
+    back: `${deps.urls.basePath}login`,
+    headers: { 'retry-after': '5' },
+  });
+}
+
+async function spendVerificationTime(deps: HumanDeps, password: string): Promise<void> {
+  try {
+    await deps.passwords.verifyNothing(password);
+  } catch (error) {
+    if (error instanceof PasswordManagerBusyError) throw busyPage(deps);
+    throw error;
+  }
+}
+
 async function checkPassword(
   deps: HumanDeps,
   request: FastifyRequest,
@@ -234,17 +254,7 @@ async function checkPassword(
     if (!result.ok) return { ok: false, upgrade: null };
     return { ok: true, upgrade: result.needsUpgrade ? await deps.passwords.hash(password) : null };
   } catch (error) {
-    if (error instanceof PasswordManagerBusyError) {
-      throw new HumanPageError(
-        503,
-        'Too busy',
-        'The server is busy. Please try again in a moment.',
-        {
-          back: `${deps.urls.basePath}login`,
-          headers: { 'retry-after': '5' },
-        },
-      );
-    }
+    if (error instanceof PasswordManagerBusyError) throw busyPage(deps);
     if (error instanceof UnknownPasswordSchemeError) {
       // The operator removed a scheme that stored hashes still use: the user cannot sign in
       // with a password until it is configured again or the password is reset.
