@@ -194,23 +194,8 @@ export class SqlBrowserSessionRepository implements BrowserSessionRepository {
   ): Promise<Page<BrowserSession>> {
     return pageById(
       pagination,
-      {
-        rows: (bounds, direction, limit) =>
-          this.#filtered(filter)
-            .selectAll()
-            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
-            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
-            .orderBy('id', direction)
-            .limit(limit)
-            .execute(),
-        anyBeyond: async (op, cursor) =>
-          (await this.#filtered(filter)
-            .select('id')
-            .where('id', op, cursor)
-            .limit(1)
-            .executeTakeFirst()) !== undefined,
-      },
-      (row) => toBrowserSession(row, this.#dialect),
+      () => this.#filtered(filter),
+      (row: Parameters<typeof toBrowserSession>[0]) => toBrowserSession(row, this.#dialect),
     );
   }
 

@@ -1,11 +1,12 @@
 // The cursor window of a paginated list ordered by id (ULIDs: creation order), shared by the
-// repositories that list for the Admin API. Each repository supplies its filtered query twice:
-// once for the rows of the window, once to ask whether rows exist beyond a cursor. What the page
+// repositories that list for the Admin API. Each repository supplies its filtered query; this file
+// runs it for the rows of the window and to ask whether rows exist beyond a cursor. What the page
 // flags mean is in `Pagination` (../../user-repository.ts).
 
+import type { SelectQueryBuilder } from 'kysely';
 import type { Page, Pagination } from '../../user-repository.ts';
 
-export interface WindowQuery<Row> {
+interface WindowQuery<Row> {
   /** Filtered rows with `after < id < before` (each bound when given), in `direction`, at most `limit`. */
   rows(
     bounds: { after?: string; before?: string },
@@ -16,11 +17,19 @@ export interface WindowQuery<Row> {
   anyBeyond(op: '<=' | '>=', cursor: string): Promise<boolean>;
 }
 
+/**
+ * One page of `filtered()`'s rows (a filtered `selectFrom(table)` of a table with an `id` column),
+ * turned into domain values by `convert`.
+ */
 export async function pageById<Row, T>(
   pagination: Pagination,
-  query: WindowQuery<Row>,
+  // The builder's table is whichever the caller filtered; only its `id` column is used here, which
+  // Kysely's types cannot express for a table chosen by the caller.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  filtered: () => SelectQueryBuilder<any, any, object>,
   convert: (row: Row) => T,
 ): Promise<Page<T>> {
+  const query = idWindow<Row>(filtered);
   const forward = pagination.first !== undefined;
   const size = forward ? pagination.first : pagination.last;
   if (!Number.isInteger(size) || size < 1) {
@@ -43,5 +52,25 @@ export async function pageById<Row, T>(
     items: pageRows.map(convert),
     hasNextPage: (forward && more) || beyondBefore,
     hasPreviousPage: (!forward && more) || beyondAfter,
+  };
+}
+
+/** The window's two queries over `filtered()`, which is called once per query. */
+function idWindow<Row>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  filtered: () => SelectQueryBuilder<any, any, object>,
+): WindowQuery<Row> {
+  return {
+    rows: (bounds, direction, limit) =>
+      filtered()
+        .selectAll()
+        .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
+        .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
+        .orderBy('id', direction)
+        .limit(limit)
+        .execute() as Promise<Row[]>,
+    anyBeyond: async (op, cursor) =>
+      (await filtered().select('id').where('id', op, cursor).limit(1).executeTakeFirst()) !==
+      undefined,
   };
 }

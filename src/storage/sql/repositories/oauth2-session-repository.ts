@@ -172,23 +172,8 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
   ): Promise<Page<OAuth2Session>> {
     return pageById(
       pagination,
-      {
-        rows: (bounds, direction, limit) =>
-          this.#filtered(filter)
-            .selectAll()
-            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
-            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
-            .orderBy('id', direction)
-            .limit(limit)
-            .execute(),
-        anyBeyond: async (op, cursor) =>
-          (await this.#filtered(filter)
-            .select('id')
-            .where('id', op, cursor)
-            .limit(1)
-            .executeTakeFirst()) !== undefined,
-      },
-      (row) => toSession(row, this.#dialect),
+      () => this.#filtered(filter),
+      (row: Parameters<typeof toSession>[0]) => toSession(row, this.#dialect),
     );
   }
 

@@ -137,23 +137,8 @@ export class SqlUserRegistrationTokenRepository implements UserRegistrationToken
   ): Promise<Page<UserRegistrationToken>> {
     return pageById(
       pagination,
-      {
-        rows: (bounds, direction, limit) =>
-          this.#filtered(filter)
-            .selectAll()
-            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
-            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
-            .orderBy('id', direction)
-            .limit(limit)
-            .execute(),
-        anyBeyond: async (op, cursor) =>
-          (await this.#filtered(filter)
-            .select('id')
-            .where('id', op, cursor)
-            .limit(1)
-            .executeTakeFirst()) !== undefined,
-      },
-      (row) => toToken(row, this.#dialect),
+      () => this.#filtered(filter),
+      (row: Parameters<typeof toToken>[0]) => toToken(row, this.#dialect),
     );
   }
 

@@ -108,23 +108,8 @@ export class SqlUserEmailRepository implements UserEmailRepository {
   list(filter: UserEmailFilter, pagination: Pagination<UserEmailId>): Promise<Page<UserEmail>> {
     return pageById(
       pagination,
-      {
-        rows: (bounds, direction, limit) =>
-          this.#filtered(filter)
-            .selectAll()
-            .$if(bounds.after !== undefined, (q) => q.where('id', '>', bounds.after!))
-            .$if(bounds.before !== undefined, (q) => q.where('id', '<', bounds.before!))
-            .orderBy('id', direction)
-            .limit(limit)
-            .execute(),
-        anyBeyond: async (op, cursor) =>
-          (await this.#filtered(filter)
-            .select('id')
-            .where('id', op, cursor)
-            .limit(1)
-            .executeTakeFirst()) !== undefined,
-      },
-      (row) => toUserEmail(row, this.#dialect),
+      () => this.#filtered(filter),
+      (row: Parameters<typeof toUserEmail>[0]) => toUserEmail(row, this.#dialect),
     );
   }
 
