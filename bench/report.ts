@@ -41,6 +41,8 @@ export interface BenchResults {
     readonly connections: number;
     readonly warmup: number;
     readonly tokens: number;
+    /** `bundle` (dist/bundle/main.mjs, what production runs) or `source` (TypeScript). */
+    readonly entry: 'bundle' | 'source';
   };
   readonly floor: { readonly fastify: LoadResult; readonly argon2VerifyPerSecond: number | null };
   /** oidc-provider's figures for the scenarios it shares with Gatehouse. */

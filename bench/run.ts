@@ -1,5 +1,5 @@
 // `npm run bench [-- --db postgres] [--duration S] [--connections N] [--scenario NAME …]
-//   [--warmup S] [--tokens N] [--out FILE]`
+//   [--warmup S] [--tokens N] [--out FILE] [--from-source]`
 //
 // One benchmark run, every figure measured in the same run on the same machine:
 //   1. the floor: a bare Fastify "hello" server in its own process (./floor-server.ts), and the raw
@@ -32,6 +32,7 @@ import {
   type ScenarioResult,
 } from './report.ts';
 import { createScenarios } from './scenarios.ts';
+import { buildBundle } from '../scripts/build.ts';
 
 const HERE = import.meta.dirname;
 
@@ -45,6 +46,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     // Valid access tokens the introspection scenario cycles through (each of its own session).
     tokens: { type: 'string', default: '1000' },
+    // Run Gatehouse from its TypeScript sources instead of the production bundle.
+    'from-source': { type: 'boolean', default: false },
   },
 });
 
@@ -184,6 +187,15 @@ async function measurePeer(names: readonly string[]): Promise<Record<string, Loa
 
 async function main(): Promise<void> {
   const started = new Date();
+  // Measure what production runs: the bundle from `npm run build` (bin/gatehouse.js picks it up
+  // because it is now newer than every source file).
+  const entry = values['from-source'] ? 'source' : 'bundle';
+  if (entry === 'bundle') {
+    log('building the production bundle (npm run build)');
+    await buildBundle();
+  } else {
+    process.env.GATEHOUSE_FROM_SOURCE = '1';
+  }
   const loadBefore = loadavg();
   log(`floor: bare Fastify, ${connections} connections, ${duration} s`);
   const floor = await measureFloor();
@@ -274,7 +286,7 @@ async function main(): Promise<void> {
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadavg(),
     },
-    options: { db, duration, connections, warmup, tokens },
+    options: { db, duration, connections, warmup, tokens, entry },
     floor: { fastify: floor, argon2VerifyPerSecond: argon2?.perSecond ?? null },
     peer,
     scenarios: results,

@@ -28,5 +28,21 @@ if (args.includes('server') && !ownSemiSpace && typeof process.execve === 'funct
   );
 }
 
-const { main } = await import('../src/cli/main.ts');
+// A production build (`npm run build`, scripts/build.ts) is used when it is newer than every
+// source file, so an edited source is never shadowed by a stale bundle.
+const { existsSync, readdirSync, statSync } = await import('node:fs');
+const { join } = await import('node:path');
+const root = join(import.meta.dirname, '..');
+const bundle = join(root, 'dist', 'bundle', 'main.mjs');
+function bundleIsFresh() {
+  if (process.env.GATEHOUSE_FROM_SOURCE === '1' || !existsSync(bundle)) return false;
+  const built = statSync(bundle).mtimeMs;
+  if (statSync(join(root, 'package.json')).mtimeMs > built) return false;
+  for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > built) return false;
+  }
+  return true;
+}
+
+const { main } = bundleIsFresh() ? await import(bundle) : await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2), { env: process.env, cwd: process.cwd() });

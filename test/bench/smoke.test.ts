@@ -34,6 +34,9 @@ describe('bench runner (smoke)', () => {
         '10',
         '--out',
         out,
+        // The bundle is built and run by test/scripts/build.test.ts; building dist/bundle here
+        // would make every later test's server run from it.
+        '--from-source',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
