@@ -46,6 +46,11 @@ export async function buildBundle(outfile: string = BUNDLE_PATH): Promise<void> 
     banner: {
       js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);",
     },
+    // Whitespace, comments and syntax only: identifiers keep their names for readable stack
+    // traces. The server holds its source text for its whole life; comments with one non-Latin-1
+    // character would make V8 store all of it at two bytes a character.
+    minifyWhitespace: true,
+    minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
   });
