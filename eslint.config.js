@@ -34,7 +34,7 @@ const layer = (...forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'test-artifacts/**', 'docs/**', '.cache/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'test-artifacts/**', 'docs/**', '.cache/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['bin/**/*.js', 'eslint.config.js'], languageOptions: { globals: { process: 'readonly' } } },

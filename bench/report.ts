@@ -11,8 +11,10 @@ export interface ScenarioResult {
   readonly max?: LoadResult;
   /** At half of `max.rps`: latency under normal load. */
   readonly half?: LoadResult;
-  /** CPU seconds the server used during the max and half loads. */
+  /** CPU seconds the server used during the max and half loads (not the warm-up). */
   readonly serverCpuSeconds?: number;
+  /** CPU seconds the server used during the max load alone. */
+  readonly serverCpuSecondsAtMax?: number;
   readonly serverPeakRssBytes?: number;
 }
 
@@ -43,16 +45,46 @@ export interface BenchResults {
     readonly tokens: number;
     /** `bundle` (dist/bundle/main.mjs, what production runs) or `source` (TypeScript). */
     readonly entry: 'bundle' | 'source';
+    /** A source file changed after the build: the server may have run from source after all. */
+    readonly bundleStaleBy?: string;
   };
-  readonly floor: { readonly fastify: LoadResult; readonly argon2VerifyPerSecond: number | null };
+  readonly floor: {
+    readonly fastify: LoadResult;
+    /** CPU seconds the floor server used during its measured load. */
+    readonly fastifyCpuSeconds?: number;
+    readonly argon2VerifyPerSecond: number | null;
+  };
   /** oidc-provider's figures for the scenarios it shares with Gatehouse. */
   readonly peer: Record<string, LoadResult>;
+  /** oidc-provider's CPU seconds during each of those loads. */
+  readonly peerCpuSeconds?: Record<string, number>;
   readonly scenarios: ScenarioResult[];
   readonly serverPeakRssBytes: number;
   targets: TargetResult[];
 }
 
 const MB = 1024 * 1024;
+
+/**
+ * Server CPU time per answered request, in microseconds. Unlike req/s, this hardly depends on
+ * what else the machine is doing (a busy machine slows a server down but does not make its
+ * requests cost more CPU), so it is the figure to compare runs on a shared machine with.
+ */
+export function cpuMicrosPerRequest(
+  cpuSeconds: number | undefined,
+  requests: number,
+): number | undefined {
+  return cpuSeconds === undefined || requests === 0 ? undefined : (cpuSeconds * 1e6) / requests;
+}
+
+/**
+ * The scenario's server CPU per request at its maximum rate, as the floor and the peer are
+ * measured (at half the rate a request costs more: fewer of them share each wake-up).
+ */
+export function scenarioCpuMicros(s: ScenarioResult): number | undefined {
+  if (s.max === undefined) return undefined;
+  return cpuMicrosPerRequest(s.serverCpuSecondsAtMax, s.max.requests);
+}
 
 function check(
   name: string,
@@ -128,27 +160,49 @@ export function markdownReport(results: BenchResults): string {
     `Load: ${results.options.connections} connections, ${results.options.duration} s per load, ` +
       `${results.options.warmup} s warm-up.`,
     '',
-    `Floor: bare Fastify ${floor.toFixed(0)} req/s (p99 ${fixed(results.floor.fastify.p99Ms)} ms)` +
+    `Floor: bare Fastify ${floor.toFixed(0)} req/s (p99 ${fixed(results.floor.fastify.p99Ms)} ms, ` +
+      `${fixed(cpuMicrosPerRequest(results.floor.fastifyCpuSeconds, results.floor.fastify.requests), 0)} µs CPU/request)` +
       (results.floor.argon2VerifyPerSecond === null
         ? '.'
         : `; raw argon2id verify ${results.floor.argon2VerifyPerSecond.toFixed(1)}/s.`),
     '',
-    '| scenario | req/s | × floor | p50 ms | p99 ms | max ms | errors | p99 ms at ½ | errors at ½ | server CPU s | peer req/s |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | req/s | × floor | p50 ms | p99 ms | max ms | errors | p99 ms at ½ | errors at ½ | server CPU s | CPU µs/req | peer req/s | peer CPU µs/req |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const s of results.scenarios) {
     if (s.skipped !== undefined || s.max === undefined) {
-      lines.push(`| ${s.name} | ${s.skipped ?? 'not run'} | | | | | | | | | |`);
+      lines.push(`| ${s.name} | ${s.skipped ?? 'not run'} | | | | | | | | | | | |`);
       continue;
     }
     const peer = results.peer[s.name];
+    const peerCpu =
+      peer === undefined
+        ? undefined
+        : cpuMicrosPerRequest(results.peerCpuSeconds?.[s.name], peer.requests);
     lines.push(
       `| ${s.name} | ${s.max.rps.toFixed(0)} | ${(s.max.rps / floor).toFixed(3)} | ${fixed(s.max.p50Ms)} | ` +
         `${fixed(s.max.p99Ms)} | ${fixed(s.max.maxMs)} | ${s.max.errors} | ${fixed(s.half?.p99Ms)} | ` +
-        `${s.half?.errors ?? '—'} | ${fixed(s.serverCpuSeconds, 2)} | ${peer === undefined ? '' : peer.rps.toFixed(0)} |`,
+        `${s.half?.errors ?? '—'} | ${fixed(s.serverCpuSeconds, 2)} | ${fixed(scenarioCpuMicros(s), 0)} | ` +
+        `${peer === undefined ? '' : peer.rps.toFixed(0)} | ${peer === undefined ? '' : fixed(peerCpu, 0)} |`,
     );
   }
   lines.push('', `Server peak RSS: ${(results.serverPeakRssBytes / MB).toFixed(1)} MB.`, '');
+  if (results.options.bundleStaleBy !== undefined) {
+    lines.push(
+      `WARNING: ${results.options.bundleStaleBy} changed after the build; the server may have run from source.`,
+      '',
+    );
+  }
+  const cpuRatios = cpuRatioLines(results);
+  if (cpuRatios.length > 0) {
+    lines.push(
+      'The same ratios from CPU time per request (what each request costs its server; on a busy',
+      'machine these move much less than req/s):',
+      '',
+      ...cpuRatios,
+      '',
+    );
+  }
   lines.push('| target | wanted | measured | met |', '|---|---|---:|---|');
   for (const t of results.targets) {
     lines.push(
@@ -156,4 +210,27 @@ export function markdownReport(results: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+/** Throughput-style ratios computed from CPU per request: floor (or peer) cost ÷ Gatehouse cost. */
+function cpuRatioLines(results: BenchResults): string[] {
+  const floorCpu = cpuMicrosPerRequest(
+    results.floor.fastifyCpuSeconds,
+    results.floor.fastify.requests,
+  );
+  const lines: string[] = [];
+  for (const s of results.scenarios) {
+    const own = scenarioCpuMicros(s);
+    if (own === undefined) continue;
+    const parts: string[] = [];
+    if (floorCpu !== undefined) parts.push(`× floor ${(floorCpu / own).toFixed(3)}`);
+    const peer = results.peer[s.name];
+    const peerCpu =
+      peer === undefined
+        ? undefined
+        : cpuMicrosPerRequest(results.peerCpuSeconds?.[s.name], peer.requests);
+    if (peerCpu !== undefined) parts.push(`× oidc-provider ${(peerCpu / own).toFixed(3)}`);
+    if (parts.length > 0) lines.push(`- ${s.name}: ${parts.join(', ')}`);
+  }
+  return lines;
 }

@@ -14,7 +14,7 @@
 // Writes bench/results/<date>.json (or --out) and prints a Markdown table (./report.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +32,7 @@ import {
   type ScenarioResult,
 } from './report.ts';
 import { createScenarios } from './scenarios.ts';
-import { buildBundle } from '../scripts/build.ts';
+import { BUNDLE_PATH, buildBundle } from '../scripts/build.ts';
 
 const HERE = import.meta.dirname;
 
@@ -106,6 +106,25 @@ async function startHelper(
   };
 }
 
+/**
+ * A source file (or package.json) newer than the bundle, or null. bin/gatehouse.js runs the
+ * sources instead of a bundle older than any of them, so a file edited between the build and the
+ * server's start (another engineer at work in the same tree) silently swaps what is measured.
+ */
+function newerThanBundle(): string | null {
+  const root = join(HERE, '..');
+  const built = statSync(BUNDLE_PATH).mtimeMs;
+  const candidates = [join(root, 'package.json')];
+  for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) candidates.push(join(entry.parentPath, entry.name));
+  }
+  // A file deleted since it was listed counts as older.
+  return (
+    candidates.find((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > built) ??
+    null
+  );
+}
+
 async function argon2Rate(seconds: number): Promise<{ perSecond: number; workers: number }> {
   const child = spawn(process.execPath, [join(HERE, 'argon2-rate.ts'), String(seconds)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -118,19 +137,31 @@ async function argon2Rate(seconds: number): Promise<{ perSecond: number; workers
   return JSON.parse(out) as { perSecond: number; workers: number };
 }
 
-async function measureFloor(): Promise<LoadResult> {
+/** A load with the CPU seconds the loaded process spent during it (read from /proc). */
+async function withCpu(
+  pid: number,
+  load: () => Promise<LoadResult>,
+): Promise<{ load: LoadResult; cpuSeconds: number }> {
+  const before = processUsage(pid).cpuSeconds;
+  const result = await load();
+  return { load: result, cpuSeconds: processUsage(pid).cpuSeconds - before };
+}
+
+async function measureFloor(): Promise<{ load: LoadResult; cpuSeconds: number }> {
   const floor = await startHelper('floor-server.ts');
   try {
     const url = `http://127.0.0.1:${floor.port}`;
     const shape = { url, connections, requests: [{ method: 'GET', path: '/' }] };
     await runAutocannon({ ...shape, duration: warmup });
-    return await runAutocannon({ ...shape, duration });
+    return await withCpu(floor.child.pid!, () => runAutocannon({ ...shape, duration }));
   } finally {
     await floor.stop();
   }
 }
 
-async function measurePeer(names: readonly string[]): Promise<Record<string, LoadResult>> {
+async function measurePeer(
+  names: readonly string[],
+): Promise<{ loads: Record<string, LoadResult>; cpuSeconds: Record<string, number> }> {
   const peer = await startHelper('peer-oidc-provider.ts', ['peer-client', 'peer-secret']);
   const url = `http://127.0.0.1:${peer.port}`;
   const basic = `Basic ${Buffer.from('peer-client:peer-secret').toString('base64')}`;
@@ -141,15 +172,18 @@ async function measurePeer(names: readonly string[]): Promise<Record<string, Loa
     body: 'grant_type=client_credentials',
   };
   const results: Record<string, LoadResult> = {};
+  const cpuSeconds: Record<string, number> = {};
+  const measured = async (name: string, load: () => Promise<LoadResult>) => {
+    const { load: result, cpuSeconds: cpu } = await withCpu(peer.child.pid!, load);
+    results[name] = result;
+    cpuSeconds[name] = cpu;
+  };
   try {
     if (names.includes('client-credentials')) {
       await runAutocannon({ url, connections, duration: warmup, requests: [ccRequest] });
-      results['client-credentials'] = await runAutocannon({
-        url,
-        connections,
-        duration,
-        requests: [ccRequest],
-      });
+      await measured('client-credentials', () =>
+        runAutocannon({ url, connections, duration, requests: [ccRequest] }),
+      );
     }
     if (names.includes('introspection')) {
       const tokens: string[] = [];
@@ -172,17 +206,14 @@ async function measurePeer(names: readonly string[]): Promise<Record<string, Loa
         }),
       };
       await runAutocannon({ url, connections, duration: warmup, requests: [request] });
-      results.introspection = await runAutocannon({
-        url,
-        connections,
-        duration,
-        requests: [request],
-      });
+      await measured('introspection', () =>
+        runAutocannon({ url, connections, duration, requests: [request] }),
+      );
     }
   } finally {
     await peer.stop();
   }
-  return results;
+  return { loads: results, cpuSeconds };
 }
 
 async function main(): Promise<void> {
@@ -210,6 +241,7 @@ async function main(): Promise<void> {
   let homeserver: Awaited<ReturnType<typeof startHelper>> | null = null;
   const results: ScenarioResult[] = [];
   let peakRssBytes = 0;
+  let staleBy: string | null = null;
   try {
     if (db === 'postgres') {
       log('starting a throwaway PostgreSQL');
@@ -224,6 +256,11 @@ async function main(): Promise<void> {
       // Each load drops the tokens of its requests in flight: enough for many loads.
       refreshTokens: connections * 20,
     });
+    if (entry === 'bundle') {
+      staleBy = newerThanBundle();
+      if (staleBy !== null)
+        log(`WARNING: ${staleBy} changed after the build: the server may run from source`);
+    }
     for (const scenario of scenarios) {
       const unavailable = await scenario.available(gh);
       if (unavailable !== null) {
@@ -238,10 +275,14 @@ async function main(): Promise<void> {
       log(`${scenario.name}: warm-up ${warmup} s, max ${duration} s, half ${duration} s`);
       let max: LoadResult;
       let half: LoadResult;
-      const before = processUsage(gh.pid);
+      // CPU time is read after the warm-up, and again between the two loads.
+      let before: ReturnType<typeof processUsage>;
+      let afterMax: ReturnType<typeof processUsage>;
       try {
         if (warmup > 0) await scenario.run(gh, { connections, duration: warmup });
+        before = processUsage(gh.pid);
         max = await scenario.run(gh, { connections, duration });
+        afterMax = processUsage(gh.pid);
         half = await scenario.run(gh, {
           connections,
           duration,
@@ -261,6 +302,7 @@ async function main(): Promise<void> {
         max,
         half,
         serverCpuSeconds: after.cpuSeconds - before.cpuSeconds,
+        serverCpuSecondsAtMax: afterMax.cpuSeconds - before.cpuSeconds,
         serverPeakRssBytes: after.peakRssBytes,
       });
     }
@@ -272,7 +314,7 @@ async function main(): Promise<void> {
   }
 
   const peerNames = names.filter((n) => n === 'client-credentials' || n === 'introspection');
-  const peer = peerNames.length > 0 ? await measurePeer(peerNames) : {};
+  const peer = peerNames.length > 0 ? await measurePeer(peerNames) : { loads: {}, cpuSeconds: {} };
   if (peerNames.length > 0) log('peer: oidc-provider (in-memory adapter) measured');
 
   const bench: BenchResults = {
@@ -286,9 +328,22 @@ async function main(): Promise<void> {
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadavg(),
     },
-    options: { db, duration, connections, warmup, tokens, entry },
-    floor: { fastify: floor, argon2VerifyPerSecond: argon2?.perSecond ?? null },
-    peer,
+    options: {
+      db,
+      duration,
+      connections,
+      warmup,
+      tokens,
+      entry,
+      ...(staleBy === null ? {} : { bundleStaleBy: staleBy }),
+    },
+    floor: {
+      fastify: floor.load,
+      fastifyCpuSeconds: floor.cpuSeconds,
+      argon2VerifyPerSecond: argon2?.perSecond ?? null,
+    },
+    peer: peer.loads,
+    peerCpuSeconds: peer.cpuSeconds,
     scenarios: results,
     serverPeakRssBytes: peakRssBytes,
     targets: [],

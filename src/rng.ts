@@ -15,19 +15,26 @@ export interface Rng {
  * call, and one `randomBytes` call per byte showed up at several percent of a busy server's CPU.
  */
 class BufferedSystemRng implements Rng {
-  #pool = Buffer.alloc(0);
+  #pool = new Uint8Array(0);
   #offset = 0;
 
   bytes(n: number): Uint8Array {
     if (n > 1024) return new Uint8Array(randomBytes(n));
     if (this.#offset + n > this.#pool.length) {
-      this.#pool = randomBytes(4096);
+      this.#pool = new Uint8Array(randomBytes(4096));
       this.#offset = 0;
     }
-    // A copy: the caller may keep it, and the pool's bytes are never handed out twice.
-    const out = new Uint8Array(this.#pool.subarray(this.#offset, this.#offset + n));
-    this.#pool.fill(0, this.#offset, this.#offset + n);
-    this.#offset += n;
+    // A copy: the caller may keep it, and the pool's bytes are never handed out twice (zeroed).
+    // Copied and zeroed in one loop: the calls are a few bytes each (4 per token character), and
+    // a typed-array view plus `fill` per call cost twice as much (measured on Node 24).
+    const pool = this.#pool;
+    const start = this.#offset;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = pool[start + i]!;
+      pool[start + i] = 0;
+    }
+    this.#offset = start + n;
     return out;
   }
 }

@@ -14,7 +14,7 @@ export interface RouteParameter {
 }
 
 export interface RouteDeclaration {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify form (`/users/:id`); written `{id}` in the document. */
   readonly path: string;
   readonly operationId: string;

@@ -56,10 +56,32 @@ export function parsePagination<C extends string>(query: Query): Pagination<C> {
     : { first: first ?? DEFAULT_PAGE_SIZE, ...bounds };
 }
 
+/**
+ * MAS's `count` parameter: `true` (the default) answers the page and the total, `false` only the
+ * page (no count query), `only` only the total (no page query).
+ */
+export type IncludeCount = 'true' | 'false' | 'only';
+export const INCLUDE_COUNT_VALUES: readonly IncludeCount[] = ['true', 'false', 'only'];
+
+export function parseIncludeCount(query: Query): IncludeCount {
+  const raw = queryValue(query, 'count');
+  if (raw === undefined) return 'true';
+  if (!(INCLUDE_COUNT_VALUES as readonly string[]).includes(raw)) {
+    throw new BadAdminRequest('count must be one of true, false, only');
+  }
+  return raw as IncludeCount;
+}
+
+/** `base` with the `count` parameter when it is not the default, as MAS keeps it in links. */
+export function baseWithCount(base: string, count: IncludeCount): string {
+  if (count === 'true') return base;
+  return `${base}${base.includes('?') ? '&' : '?'}count=${count}`;
+}
+
 export interface PaginationLinks {
   self: string;
-  first: string;
-  last: string;
+  first?: string;
+  last?: string;
   next?: string;
   prev?: string;
 }

@@ -7,8 +7,33 @@
 import type { CaptchaConfig } from '../config/sections/captcha.ts';
 import { CAPTCHA_PROVIDERS, type CaptchaProvider } from './captcha-providers.ts';
 
-export type CaptchaOutcome =
-  { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly detail: string };
+/** Why an answer was refused: not solved (or refused), or the verifier could not be asked. */
+export type CaptchaRefusalCode = 'not-solved' | 'unavailable';
+
+export interface CaptchaRefusal {
+  readonly ok: false;
+  /** What the page says (in the reader's language: human/policy-messages.ts). */
+  readonly code: CaptchaRefusalCode;
+  /** The same in English, one line. */
+  readonly reason: string;
+  /** What happened, for the log only. */
+  readonly detail: string;
+}
+
+export type CaptchaOutcome = { readonly ok: true } | CaptchaRefusal;
+
+/** Each refusal in English. */
+export const CAPTCHA_REFUSAL_TEXT: Readonly<Record<CaptchaRefusalCode, string>> = {
+  'not-solved': 'The CAPTCHA was not solved. Please try again.',
+  unavailable: 'The CAPTCHA could not be checked right now. Please try again.',
+};
+
+const refuse = (code: CaptchaRefusalCode, detail: string): CaptchaRefusal => ({
+  ok: false,
+  code,
+  reason: CAPTCHA_REFUSAL_TEXT[code],
+  detail,
+});
 
 /** The widget configuration a page needs, or null when no CAPTCHA is configured. */
 export interface CaptchaWidget {
@@ -17,7 +42,6 @@ export interface CaptchaWidget {
 }
 
 const VERIFY_TIMEOUT_MS = 10_000;
-const NOT_SOLVED = 'The CAPTCHA was not solved. Please try again.';
 
 export function captchaWidget(config: CaptchaConfig): CaptchaWidget | null {
   if (config.service === null || config.service === undefined) return null;
@@ -32,7 +56,7 @@ export async function verifyCaptcha(
   const widget = captchaWidget(config);
   if (widget === null) return { ok: true };
   if (answer === undefined || answer === '') {
-    return { ok: false, reason: NOT_SOLVED, detail: 'no answer in the form' };
+    return refuse('not-solved', 'no answer in the form');
   }
   const body = new URLSearchParams({ secret: config.secret_key ?? '', response: answer });
   if (remoteIp !== null) body.set('remoteip', remoteIp);
@@ -44,20 +68,12 @@ export async function verifyCaptcha(
       signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS),
     });
     if (!response.ok) {
-      return { ok: false, reason: NOT_SOLVED, detail: `verifier answered HTTP ${response.status}` };
+      return refuse('not-solved', `verifier answered HTTP ${response.status}`);
     }
     const json = (await response.json()) as { success?: unknown; 'error-codes'?: unknown };
     if (json.success === true) return { ok: true };
-    return {
-      ok: false,
-      reason: NOT_SOLVED,
-      detail: `verifier refused: ${JSON.stringify(json['error-codes'] ?? [])}`,
-    };
+    return refuse('not-solved', `verifier refused: ${JSON.stringify(json['error-codes'] ?? [])}`);
   } catch (error) {
-    return {
-      ok: false,
-      reason: 'The CAPTCHA could not be checked right now. Please try again.',
-      detail: `verifier unreachable: ${(error as Error).message}`,
-    };
+    return refuse('unavailable', `verifier unreachable: ${(error as Error).message}`);
   }
 }

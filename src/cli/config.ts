@@ -12,6 +12,11 @@ import type { RootConfig } from '../config/root.ts';
 import { SecretsError } from '../crypto/secrets-error.ts';
 import { loadSecrets } from '../crypto/secrets-load.ts';
 import { ClientSyncError, syncClients, type ClientSyncReport } from '../services/client-sync.ts';
+import {
+  ProviderSyncError,
+  syncProviders,
+  type ProviderSyncReport,
+} from '../upstream/provider-sync.ts';
 import { CliError, type CliContext, type GlobalOptions } from './context.ts';
 import { assertMigrated, openStorage } from './lifecycle.ts';
 
@@ -88,8 +93,13 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
 
   config
     .command('sync')
-    .description('write the static clients of the configuration (`clients`) to the database')
-    .option('--prune', 'delete static clients that are no longer in the configuration')
+    .description(
+      'write the static clients (`clients`) and upstream providers (`upstream_oauth2`) of the configuration to the database',
+    )
+    .option(
+      '--prune',
+      'delete static clients and upstream providers (with their links) that are no longer in the configuration',
+    )
     .option('--dry-run', 'only print what would change')
     .action(async (options: { prune?: boolean; dryRun?: boolean }, command: Command) => {
       const result = loadConfig(filesFor(ctx, command));
@@ -117,8 +127,20 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
           dryRun: options.dryRun === true,
         });
         for (const line of syncReportLines(report, options.dryRun === true)) ctx.out(line);
+        const providers = await syncProviders({
+          providers: config.upstream_oauth2.providers,
+          storage,
+          clock: ctx.clock,
+          rng: ctx.rng,
+          encrypter,
+          prune: options.prune === true,
+          dryRun: options.dryRun === true,
+        });
+        for (const line of providerSyncReportLines(providers, options.dryRun === true))
+          ctx.out(line);
       } catch (error) {
         if (error instanceof ClientSyncError) throw new CliError(error.message);
+        if (error instanceof ProviderSyncError) throw new CliError(error.message);
         throw error;
       } finally {
         await storage.close().catch(() => {});
@@ -144,6 +166,25 @@ export function syncReportLines(report: ClientSyncReport, dryRun: boolean): stri
     ...report.removed.map((id) => `${verb('removed', 'would remove')} client ${id}`),
     `${dryRun ? 'dry run: ' : ''}${report.added.length} added, ${report.updated.length} updated, ` +
       `${report.unchanged.length} unchanged, ${report.removed.length} removed`,
+  ];
+}
+
+/** One line per upstream provider that changes, then a summary. */
+export function providerSyncReportLines(report: ProviderSyncReport, dryRun: boolean): string[] {
+  const verb = (done: string, would: string) => (dryRun ? would : done);
+  return [
+    ...report.added.map((id) => `${verb('added', 'would add')} upstream provider ${id}`),
+    ...report.updated.map((id) => `${verb('updated', 'would update')} upstream provider ${id}`),
+    ...report.disabled.map(
+      (id) =>
+        `${verb('disabled', 'would disable')} upstream provider ${id} (no longer configured; --prune deletes it)`,
+    ),
+    ...report.removed.map(
+      (id) => `${verb('removed', 'would remove')} upstream provider ${id} and its links`,
+    ),
+    `${dryRun ? 'dry run: ' : ''}upstream providers: ${report.added.length} added, ` +
+      `${report.updated.length} updated, ${report.unchanged.length} unchanged, ` +
+      `${report.disabled.length} disabled, ${report.removed.length} removed`,
   ];
 }
 

@@ -25,6 +25,7 @@ import type { Repositories } from '../storage/storage.ts';
 import { CliError, type CliContext } from './context.ts';
 import { assertMigrated, openStorage } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
+import { progress } from './progress.ts';
 
 /** Users read per transaction by provision-all-users. */
 const PAGE_SIZE = 500;
@@ -60,6 +61,8 @@ export function registerMatrixManageCommands(manage: Command, ctx: CliContext): 
       }
       await withStorage(config, ctx, async (storage) => {
         const total = await storage.transaction((repos) => repos.users.count({}));
+        // A bar on a terminal's stderr, else one line per page (./progress.ts).
+        const shown = progress({ verb: 'queued', noun: 'users', total, line: ctx.err });
         let queued = 0;
         let after: UserId | undefined;
         for (;;) {
@@ -74,10 +77,11 @@ export function registerMatrixManageCommands(manage: Command, ctx: CliContext): 
             return page;
           });
           queued += page.items.length;
-          if (page.items.length > 0) ctx.err(`queued ${queued}/${total} users`);
+          if (page.items.length > 0) shown.update(queued);
           if (!page.hasNextPage || page.items.length === 0) break;
           after = page.items.at(-1)!.id;
         }
+        shown.finish();
         ctx.out(`queued provision-user for ${queued} users`);
       });
     });

@@ -2,7 +2,10 @@
 // (MAS: `mas-cli manage`). Like MAS's, these commands bypass the registration policy: the operator
 // decides.
 //
-//   manage register-user USERNAME [--password P] [--admin] [--display-name NAME]
+//   manage register-user [USERNAME] [--password P] [--email E ...] [--admin | --no-admin]
+//                        [--display-name NAME] [--yes]
+//                        [--upstream-provider-mapping PROVIDER_ID:SUBJECT ...]
+//                        (in a terminal, asks for what the flags left out: register-user-prompts.ts)
 //   manage set-password USERNAME [PASSWORD]        (the password is read from stdin when absent)
 //
 // and, from manage-<topic>.ts files, the accounts, compat and Matrix commands. Passwords are
@@ -26,10 +29,24 @@ import { loadConfigForCommand } from './load-config.ts';
 import { registerAccountsManageCommands } from './manage-accounts.ts';
 import { registerCompatManageCommands } from './manage-compat.ts';
 import { registerMatrixManageCommands } from './manage-matrix.ts';
+import { registerPersonalManageCommands } from './manage-personal.ts';
+import {
+  linkUpstreamAccount,
+  parseUpstreamMapping,
+  registerUpstreamManageCommands,
+} from './manage-upstream.ts';
+import {
+  completeRegisterUser,
+  processTerminal,
+  registerUserChecks,
+  type Terminal,
+} from './register-user-prompts.ts';
 
 export interface ManageIo {
   /** Where `set-password` reads the password when it is not an argument; process.stdin by default. */
   readonly stdin?: AsyncIterable<string | Buffer>;
+  /** Where `register-user` asks for what its flags left out; the process's terminal, if any, by default. */
+  readonly terminal?: Terminal | null;
 }
 
 async function openMigrated(config: RootConfig, ctx: CliContext): Promise<SqlStorage> {
@@ -86,33 +103,60 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
   registerCompatManageCommands(manage, ctx);
   registerAccountsManageCommands(manage, ctx);
   registerMatrixManageCommands(manage, ctx);
+  registerPersonalManageCommands(manage, ctx);
+  registerUpstreamManageCommands(manage, ctx);
 
   manage
     .command('register-user')
     .description('create a user, bypassing the registration policy')
-    .argument('<username>', 'the localpart of the new user')
+    .argument('[username]', 'the localpart of the new user (asked for in a terminal when absent)')
     .option('-p, --password <password>', 'set this password')
+    .option(
+      '-e, --email <email>',
+      'add this (verified) email address (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('-a, --admin', 'allow the user to request admin scopes')
+    .option('-A, --no-admin', 'do not allow admin scopes (and do not ask)')
+    .option('-y, --yes', 'do not ask for confirmation in a terminal')
     .option('-d, --display-name <name>', 'the display name, pushed to the homeserver')
     .option('--ignore-password-complexity', 'accept a password below passwords.minimum_complexity')
+    .option(
+      '--upstream-provider-mapping <provider-id:subject>',
+      'link the account at this upstream provider to the user (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(
       async (
-        username: string,
+        username: string | undefined,
         options: {
           password?: string;
+          email?: string[];
+          yes?: boolean;
           admin?: boolean;
           displayName?: string;
           ignorePasswordComplexity?: boolean;
+          upstreamProviderMapping?: string[];
         },
         command: Command,
       ) => {
         const { config } = loadConfigForCommand(ctx, command);
+        // In a terminal, what the flags left out is asked for (./register-user-prompts.ts).
+        ({ username, options } = await completeRegisterUser(
+          io.terminal === undefined ? processTerminal() : io.terminal,
+          username,
+          options,
+          registerUserChecks(config),
+        ));
         const problem = usernameProblem(username, config.matrix?.homeserver ?? null);
         if (problem !== null) throw new CliError(problem);
         if (options.password === '') throw new CliError('the password is empty');
         if (options.displayName !== undefined && options.displayName.trim() === '') {
           throw new CliError('the display name is empty');
         }
+        const mappings = (options.upstreamProviderMapping ?? []).map((value) =>
+          parseUpstreamMapping(value, '--upstream-provider-mapping'),
+        );
         if (options.password !== undefined && options.ignorePasswordComplexity !== true) {
           await refuseWeakPassword(
             config,
@@ -134,6 +178,11 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
             if (hashed !== null) {
               await repos.userPasswords.add(ctx.rng, ctx.clock, user, hashed.version, hashed.hash);
             }
+            for (const email of options.email ?? []) {
+              await repos.userEmails.add(ctx.rng, ctx.clock, user, email);
+            }
+            // A mapping that fails rolls the whole registration back.
+            for (const mapping of mappings) await linkUpstreamAccount(repos, ctx, user, mapping);
             // Creates the user on the homeserver (Synapse needs them before their first token).
             if (config.matrix !== undefined) {
               await enqueueProvisionUser(
@@ -149,7 +198,9 @@ export function registerManageCommands(program: Command, ctx: CliContext, io: Ma
           if (user === null) throw new CliError(`username "${username}" is already taken`);
           ctx.out(
             `registered user ${user.username} (${user.id})${user.canRequestAdmin ? ' with admin rights' : ''}` +
-              `${hashed !== null ? ', with a password' : ''}`,
+              `${hashed !== null ? ', with a password' : ''}` +
+              `${(options.email ?? []).length > 0 ? `, with ${(options.email ?? []).join(', ')}` : ''}` +
+              `${mappings.length > 0 ? `, linked to ${mappings.length} upstream account${mappings.length === 1 ? '' : 's'}` : ''}`,
           );
         } finally {
           await storage.close().catch(() => {});

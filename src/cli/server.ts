@@ -10,10 +10,12 @@ import { loadPasswordManager } from '../crypto/password-manager.ts';
 import { loadSecrets } from '../crypto/secrets-load.ts';
 import type { AppContext } from '../http/app-context.ts';
 import { UrlBuilder } from '../http/url-builder.ts';
-import { createRateLimiter } from '../rate-limit/index.ts';
+import { openRateLimiter, type RateLimiter } from '../rate-limit/index.ts';
 import { syncClients } from '../services/client-sync.ts';
+import { syncProviders } from '../upstream/provider-sync.ts';
 import { IntrospectionCache } from '../services/introspection-cache.ts';
 import { postgresRevocationChannel } from '../services/revocation-channel.ts';
+import { startPolicyData, type PolicyDataService } from '../services/policy-data-service.ts';
 import { randomString } from '../rng.ts';
 import { loadTemplates } from '../templates/templates.ts';
 import { SecretsError } from '../crypto/secrets-error.ts';
@@ -90,6 +92,8 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
       });
       const { storage, where } = openStorage(config.database, ctx.cwd);
       let introspectionCache: IntrospectionCache | null = null;
+      let policyData: PolicyDataService | null = null;
+      let rateLimiter: RateLimiter | null = null;
       try {
         if (options.migrate) {
           const applied = await migrate(storage, where);
@@ -117,6 +121,21 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
           } catch (error) {
             throw new CliError(`cannot sync the static clients: ${oneLine(error)}`);
           }
+          try {
+            const report = await syncProviders({
+              providers: config.upstream_oauth2.providers,
+              storage,
+              clock: ctx.clock,
+              rng: ctx.rng,
+              encrypter: secrets.encrypter,
+            });
+            const changed = { ...report, unchanged: undefined };
+            if (report.added.length + report.updated.length + report.disabled.length > 0) {
+              logger.info(changed, 'synced upstream providers');
+            }
+          } catch (error) {
+            throw new CliError(`cannot sync the upstream providers: ${oneLine(error)}`);
+          }
         }
 
         // Recent active introspection answers; on PostgreSQL, revocations reach every node.
@@ -130,18 +149,30 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
           nodeId: randomString(ctx.rng, '0123456789abcdef', 16),
         });
         await introspectionCache.start();
+        rateLimiter = await openRateLimiter({
+          config: config.rate_limiting,
+          pool: storage.connection.pool,
+          logger,
+        }).catch((error: unknown) => {
+          throw new CliError(`rate limits: ${oneLine(error)}`);
+        });
+        // Policy data posted through the Admin API, merged over the configuration's.
+        policyData = await startPolicyData({
+          storage,
+          pool: storage.connection.dialect.supportsNotify ? pool : null,
+          policy: config.policy,
+          logger,
+        });
         const app: AppContext = {
-          config,
+          config: policyData.liveConfig(config),
+          policyData,
           storage,
           clock: ctx.clock,
           rng: ctx.rng,
           keystore: secrets.keystore,
           encrypter: secrets.encrypter,
           passwords,
-          rateLimiter: createRateLimiter({
-            config: config.rate_limiting,
-            pool: storage.connection.pool,
-          }),
+          rateLimiter,
           templates,
           urls: new UrlBuilder(config.http.public_base, httpIssuer(config.http)),
           logger,
@@ -186,6 +217,8 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
       } finally {
         signals.dispose();
         await introspectionCache?.stop();
+        await policyData?.stop();
+        await rateLimiter?.close();
         await storage.close().catch(() => {});
       }
     });

@@ -29,7 +29,9 @@ const SHAPE = /^(mat|mar|mct|mcr|mpt)_([0-9A-Za-z]{30})_([0-9A-Za-z]{6})$/;
 
 /** MAS's checksum of `{prefix}_{random}`. */
 export function tokenChecksum(body: string): string {
-  let value = crc32(Buffer.from(body, 'ascii')) >>> 0;
+  // crc32 takes the string itself (UTF-8, which is ASCII for every well-formed body). A body with
+  // other characters never matches SHAPE, so checkToken never gets here with one.
+  let value = crc32(body) >>> 0;
   let digits = '';
   while (value > 0) {
     digits += BASE62[value % 62];
@@ -48,11 +50,18 @@ export function generateToken(kind: TokenKind, rng: Rng): string {
 export function checkToken(token: string): TokenKind | null {
   const match = SHAPE.exec(token);
   if (match === null) return null;
-  const [, prefix, random, checksum] = match;
-  if (tokenChecksum(`${prefix}_${random}`) !== checksum) return null;
-  const entry = Object.entries(TOKEN_PREFIXES).find(([, p]) => p === prefix);
-  return entry ? (entry[0] as TokenKind) : null;
+  // The body is everything before the last `_`: no string is built for it.
+  if (tokenChecksum(token.slice(0, -CHECKSUM_LENGTH - 1)) !== match[3]) return null;
+  return KIND_OF_PREFIX.get(match[1]!) ?? null;
 }
+
+/** Prefix → kind, for `checkToken` (which runs on every introspection). */
+const KIND_OF_PREFIX: ReadonlyMap<string, TokenKind> = new Map(
+  (Object.entries(TOKEN_PREFIXES) as [TokenKind, TokenPrefix][]).map(([kind, prefix]) => [
+    prefix,
+    kind,
+  ]),
+);
 
 /** What storage keeps instead of the token: hex SHA-256. */
 export function tokenHash(token: string): string {

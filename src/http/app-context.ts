@@ -11,6 +11,7 @@ import type { HomeserverConnection } from '../matrix/homeserver-connection.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { Rng } from '../rng.ts';
 import type { IntrospectionCache } from '../services/introspection-cache.ts';
+import type { PolicyDataService } from '../services/policy-data-service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Templates } from '../templates/templates.ts';
@@ -36,4 +37,9 @@ export interface AppContext {
   readonly introspectionCache?: IntrospectionCache;
   /** The Matrix homeserver (from the `matrix` section); null for a standalone OpenID provider. */
   readonly homeserver?: HomeserverConnection | null;
+  /**
+   * The policy data in force (the configuration's merged with the newest stored version); `config`
+   * is then its live view (`liveConfig`). Without one, `policy.data` is the configuration's alone.
+   */
+  readonly policyData?: PolicyDataService | null;
 }

@@ -24,11 +24,25 @@ interface CsrfCookie {
   readonly expires: number;
 }
 
+/** Why a form's token was refused; pages word each reason in the reader's language. */
+export const CSRF_ERROR_CODES = ['missing', 'no-cookie', 'expired', 'mismatch'] as const;
+export type CsrfErrorCode = (typeof CSRF_ERROR_CODES)[number];
+
+/** Each reason in English, for logs (pages translate the code: human/page-message.ts). */
+const CSRF_ERROR_TEXT: Readonly<Record<CsrfErrorCode, string>> = {
+  missing: 'The form was sent without its security token.',
+  'no-cookie': 'The form could not be checked: your browser did not send its security cookie.',
+  expired: 'The form has expired.',
+  mismatch: 'The form’s security token does not match.',
+};
+
 /** The form's token was missing, wrong or expired (HTTP 400). */
 export class CsrfError extends Error {
   override readonly name = 'CsrfError';
-  constructor(message: string) {
-    super(message);
+  readonly code: CsrfErrorCode;
+  constructor(code: CsrfErrorCode) {
+    super(CSRF_ERROR_TEXT[code]);
+    this.code = code;
   }
 }
 
@@ -64,21 +78,11 @@ export function csrfToken(request: FastifyRequest, reply: FastifyReply, deps: Cs
 
 /** Throws CsrfError unless `submitted` is the current, unexpired token of the `csrf` cookie. */
 export function verifyCsrf(request: FastifyRequest, deps: CsrfDeps, submitted: unknown): void {
-  if (typeof submitted !== 'string' || submitted === '') {
-    throw new CsrfError('The form was sent without its security token.');
-  }
+  if (typeof submitted !== 'string' || submitted === '') throw new CsrfError('missing');
   const cookie = readCsrfCookie(request, deps);
-  if (cookie === null) {
-    throw new CsrfError(
-      'The form could not be checked: your browser did not send its security cookie.',
-    );
-  }
-  if (cookie.expires <= nowSeconds(deps.clock)) {
-    throw new CsrfError('The form has expired.');
-  }
+  if (cookie === null) throw new CsrfError('no-cookie');
+  if (cookie.expires <= nowSeconds(deps.clock)) throw new CsrfError('expired');
   const a = Buffer.from(submitted);
   const b = Buffer.from(cookie.token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new CsrfError('The form’s security token does not match.');
-  }
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new CsrfError('mismatch');
 }

@@ -14,7 +14,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from './request-id.ts';
 import { installRequestLog } from './request-log.ts';
 import { installRequestMetrics } from './request-metrics.ts';
 import { resourcePlugin, type ResourceDependencies } from './resources/index.ts';
-import { registerSecurityHeaders } from './security-headers.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 export interface ListenerAppOptions {
   listener: HttpListenerConfig;
@@ -58,14 +58,15 @@ export async function buildListenerApp(options: ListenerAppOptions): Promise<Lis
     },
   });
 
-  // Callback hooks: an async one costs a promise per request on every call.
+  // Callback hooks (an async one costs a promise per request), and one hook for every header
+  // written on every response: each hook is a step of its own for every request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    reply.headers(SECURITY_HEADERS);
     done();
   });
   installRequestLog(app);
   installRequestMetrics(app, options.deps.metrics.meter, options.name);
-  await registerSecurityHeaders(app);
   installErrorHandlers(app);
 
   const deps: ResourceDependencies = { ...options.deps, logger };

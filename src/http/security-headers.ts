@@ -4,9 +4,8 @@
 //
 // The set is fixed (the same as helmet's defaults with the choices below), so it is written once
 // per response from a precomputed object, in a callback hook: this runs on every introspection
-// call, where a middleware computing the headers per request showed up in CPU profiles.
-
-import type { FastifyInstance } from 'fastify';
+// call, where a middleware computing the headers per request showed up in CPU profiles. The
+// listener app writes them in its one `onRequest` hook, with the request id (./listener-app.ts).
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   // A page that opens a popup may not script it (and vice versa).
@@ -23,11 +22,3 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   // The legacy XSS auditor is itself a source of leaks: switched off, as current advice says.
   'x-xss-protection': '0',
 });
-
-export function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    done();
-  });
-  return Promise.resolve();
-}

@@ -20,3 +20,8 @@ export interface UserEmail {
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
+
+/** A plausible address: one `@`, something on both sides, no spaces; at most 254 characters. */
+export function isPlausibleEmail(email: string): boolean {
+  return /^[^\s@<>"]+@[^\s@<>"]+$/.test(email) && email.length <= 254;
+}

@@ -195,12 +195,24 @@ function storedSecret(client: OAuth2Client, deps: ClientAuthDeps): string {
   }
 }
 
+/**
+ * The SHA-256 digest `secretMatches` compares: a secret checked on every request (the homeserver's,
+ * on every introspection) can be digested once, and `digestMatches` used instead.
+ */
+export function secretDigest(secret: string): Buffer {
+  // One-shot `hash` with a hex answer decoded here: Node's `'buffer'` output of `hash` costs
+  // about three times as much as hex (measured on Node 24).
+  return Buffer.from(hash('sha256', secret, 'hex'), 'hex');
+}
+
 /** Constant time whatever the lengths: compares SHA-256 digests. */
 export function secretMatches(expected: string, given: string): boolean {
-  // One-shot `hash` (no Hash object): the homeserver's secret is checked on every introspection.
-  const a = hash('sha256', expected, 'buffer');
-  const b = hash('sha256', given, 'buffer');
-  return timingSafeEqual(a, b);
+  return digestMatches(secretDigest(expected), given);
+}
+
+/** `secretMatches` with the expected secret's `secretDigest` computed beforehand. */
+export function digestMatches(expectedDigest: Buffer, given: string): boolean {
+  return timingSafeEqual(expectedDigest, secretDigest(given));
 }
 
 async function verifyAssertion(

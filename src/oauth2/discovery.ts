@@ -35,6 +35,7 @@ export const ACCOUNT_MANAGEMENT_ACTIONS = [
   'org.matrix.sessions_list',
   'org.matrix.session_view',
   'org.matrix.session_end',
+  'org.matrix.account_deactivate',
 ] as const;
 
 export interface DiscoveryInput {

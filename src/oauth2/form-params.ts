@@ -53,6 +53,8 @@ export function parseUrlEncoded(text: string): FormParams {
 
 /** application/x-www-form-urlencoded decoding of one name or value (`+` is a space). */
 export function decodeComponent(text: string): string {
+  // Most names and values (token strings, grant types) have nothing to decode.
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {

@@ -24,13 +24,33 @@ import {
   type StringConstraints,
 } from './string-constraints.ts';
 
+/** Every code a violation of this policy can carry (pages map each one to a translated message). */
+export const POLICY_VIOLATION_CODES = [
+  'username-too-short',
+  'username-too-long',
+  'username-all-numeric',
+  'username-invalid-chars',
+  'username-banned',
+  'username-not-allowed',
+  'email-invalid',
+  'email-domain-not-allowed',
+  'email-domain-banned',
+  'email-not-allowed',
+  'email-banned',
+  'requester-banned',
+] as const;
+
+export type PolicyViolationCode = (typeof POLICY_VIOLATION_CODES)[number];
+
 export interface PolicyViolation {
   /** The form field the violation is about, or null for the whole request. */
   readonly field: 'username' | 'email' | null;
   /** Stable code (MAS's where it has one). */
-  readonly code: string;
-  /** One readable sentence for the user. */
+  readonly code: PolicyViolationCode;
+  /** One readable sentence for the user (English; pages translate from `code` and `vars`). */
   readonly message: string;
+  /** The values the message names (`domain`, `user_id`, `max`), for translated messages. */
+  readonly vars?: Readonly<Record<string, string | number>>;
 }
 
 /** Who is making the request: the client IP (after trusted proxies) and User-Agent. */
@@ -113,7 +133,11 @@ export class AccountPolicy {
   /** The rules on a new username (the localpart). */
   usernameViolations(username: string): PolicyViolation[] {
     const out: PolicyViolation[] = [];
-    const add = (code: string, message: string) => out.push({ field: 'username', code, message });
+    const add = (
+      code: PolicyViolationCode,
+      message: string,
+      vars?: Readonly<Record<string, string | number>>,
+    ) => out.push({ field: 'username', code, message, ...(vars === undefined ? {} : { vars }) });
     if (username.length === 0) {
       add('username-too-short', 'Choose a username.');
       return out;
@@ -123,6 +147,10 @@ export class AccountPolicy {
       add(
         'username-too-long',
         `This username is too long: the full Matrix ID ${userId.length > 60 ? '' : `${userId} `}must be at most ${MAX_USER_ID_LENGTH} characters.`,
+        // A long ID would swamp the sentence: it is named only when short.
+        userId.length > 60
+          ? { max: MAX_USER_ID_LENGTH }
+          : { max: MAX_USER_ID_LENGTH, user_id: userId },
       );
     }
     if (/^[0-9]+$/.test(username)) {
@@ -152,17 +180,25 @@ export class AccountPolicy {
   /** The rules on an email address (MAS `email/violation`): used at registration and when adding one. */
   emailViolations(email: string): PolicyViolation[] {
     const out: PolicyViolation[] = [];
-    const add = (code: string, message: string) => out.push({ field: 'email', code, message });
+    const add = (
+      code: PolicyViolationCode,
+      message: string,
+      vars?: Readonly<Record<string, string | number>>,
+    ) => out.push({ field: 'email', code, message, ...(vars === undefined ? {} : { vars }) });
     if (email.length > 254 || !EMAIL.test(email)) {
       add('email-invalid', 'Enter a valid email address, like name@example.com.');
       return out;
     }
     const domain = email.slice(email.indexOf('@') + 1);
     if (this.#allowedDomains !== null && !this.#allowedDomains.some((glob) => glob.test(domain))) {
-      add('email-domain-not-allowed', `Email addresses at ${domain} are not accepted here.`);
+      add('email-domain-not-allowed', `Email addresses at ${domain} are not accepted here.`, {
+        domain,
+      });
     }
     if (this.#bannedDomains?.some((glob) => glob.test(domain)) === true) {
-      add('email-domain-banned', `Email addresses at ${domain} are not accepted here.`);
+      add('email-domain-banned', `Email addresses at ${domain} are not accepted here.`, {
+        domain,
+      });
     }
     if (
       this.#allowedAddresses !== null &&

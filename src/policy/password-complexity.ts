@@ -16,12 +16,24 @@ export interface ComplexityResult {
   readonly reason: string | null;
   /** zxcvbn's suggestions, in English; empty when ok. */
   readonly suggestions: readonly string[];
+  /**
+   * zxcvbn's names of the warning (e.g. `topTen`, null when there is none) and of the
+   * suggestions (e.g. `addAnotherWord`), for pages that show them in the reader's language.
+   */
+  readonly warningCode: string | null;
+  /** One per suggestion, in order; null for a suggestion zxcvbn has no name for. */
+  readonly suggestionCodes: readonly (string | null)[];
 }
 
 /** zxcvbn's cost grows with length; the score cannot drop beyond this many characters anyway. */
 const MAX_CHECKED_LENGTH = 100;
 
 let factory: Promise<ZxcvbnFactory> | null = null;
+/** English text → zxcvbn's name of it, for warnings and suggestions (zxcvbn answers in text). */
+let codes: { warnings: Map<string, string>; suggestions: Map<string, string> } | null = null;
+
+const byText = (entries: Record<string, string>): Map<string, string> =>
+  new Map(Object.entries(entries).map(([code, text]) => [text, code]));
 
 /**
  * zxcvbn and its dictionaries (tens of MB in memory) are loaded on the first check, not at
@@ -34,6 +46,10 @@ function zxcvbn(): Promise<ZxcvbnFactory> {
       import('@zxcvbn-ts/language-common'),
       import('@zxcvbn-ts/language-en'),
     ]);
+    codes = {
+      warnings: byText(english.translations.warnings),
+      suggestions: byText(english.translations.suggestions),
+    };
     return new ZxcvbnFactory({
       translations: english.translations,
       graphs: common.adjacencyGraphs,
@@ -56,8 +72,16 @@ export async function checkPasswordComplexity(
     password.slice(0, MAX_CHECKED_LENGTH),
     userInputs.filter((input) => input !== ''),
   );
-  if (result.score >= minimum)
-    return { ok: true, score: result.score, reason: null, suggestions: [] };
+  if (result.score >= minimum) {
+    return {
+      ok: true,
+      score: result.score,
+      reason: null,
+      suggestions: [],
+      warningCode: null,
+      suggestionCodes: [],
+    };
+  }
   const warning = result.feedback.warning;
   return {
     ok: false,
@@ -67,6 +91,10 @@ export async function checkPasswordComplexity(
         ? `This password is too weak: ${warning.charAt(0).toLowerCase()}${warning.slice(1).replace(/\.$/, '')}.`
         : 'This password is too weak: it would be easy to guess.',
     suggestions: result.feedback.suggestions,
+    warningCode: warning === null || warning === '' ? null : (codes?.warnings.get(warning) ?? null),
+    suggestionCodes: result.feedback.suggestions.map(
+      (text) => codes?.suggestions.get(text) ?? null,
+    ),
   };
 }
 

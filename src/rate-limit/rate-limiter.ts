@@ -53,12 +53,14 @@ const normalise = (value: string): string => value.trim().toLowerCase();
 
 export class RateLimiter {
   readonly storeKind: LimiterStore['kind'];
+  readonly #store: LimiterStore;
   readonly #limiters: Record<LimiterName, RateLimiterAbstract>;
   readonly #slowdownMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: RateLimiterOptions) {
     this.storeKind = options.store.kind;
+    this.#store = options.store;
     const specs = limiterSpecs(options.config);
     this.#limiters = Object.fromEntries(
       (Object.keys(specs) as LimiterName[]).map((name) => [
@@ -134,6 +136,11 @@ export class RateLimiter {
   /** Before comparing a code typed for verification session `sessionId`. */
   async checkEmailCodeAttempt(sessionId: string): Promise<void> {
     await this.#consume('email_authentication.attempt_per_session', sessionId);
+  }
+
+  /** Closes the store's connection (Redis); on shutdown. */
+  async close(): Promise<void> {
+    await this.#store.close?.();
   }
 
   // --- internals -----------------------------------------------------------------------------

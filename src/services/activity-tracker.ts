@@ -14,6 +14,8 @@
 
 import type { Clock } from '../clock.ts';
 import type { AccessTokenId, OAuth2SessionId } from '../model/ids.ts';
+import type { CompatSessionId } from '../model/compat-session.ts';
+import type { PersonalSessionId } from '../model/personal-session.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
@@ -39,6 +41,10 @@ export class ActivityTracker {
   readonly #logger: Logger;
   readonly #intervalMs: number;
   #sessions = new Map<OAuth2SessionId, SessionActivity>();
+  /** Personal sessions (`mpt_` tokens), written the same way. */
+  #personalSessions = new Map<PersonalSessionId, SessionActivity>();
+  /** Compat sessions (`mct_`/`mcr_` tokens, legacy Matrix login), written the same way. */
+  #compatSessions = new Map<CompatSessionId, SessionActivity>();
   #firstUses = new Map<AccessTokenId, Date>();
   /** Marks taken by a flush that has not committed yet (still "used" for the refresh grant). */
   #flushingFirstUses = new Map<AccessTokenId, Date>();
@@ -85,6 +91,20 @@ export class ActivityTracker {
     if (this.#sessions.size >= MAX_PENDING) void this.flush();
   }
 
+  /** A request was made with a personal access token of `sessionId` from `ip`. */
+  recordPersonalSessionActivity(sessionId: PersonalSessionId, ip: string | null): void {
+    const known = this.#personalSessions.get(sessionId);
+    this.#personalSessions.set(sessionId, { at: this.#clock.now(), ip: ip ?? known?.ip ?? null });
+    if (this.#personalSessions.size >= MAX_PENDING) void this.flush();
+  }
+
+  /** A request was made with a compat token of `sessionId` from `ip`. */
+  recordCompatSessionActivity(sessionId: CompatSessionId, ip: string | null): void {
+    const known = this.#compatSessions.get(sessionId);
+    this.#compatSessions.set(sessionId, { at: this.#clock.now(), ip: ip ?? known?.ip ?? null });
+    if (this.#compatSessions.size >= MAX_PENDING) void this.flush();
+  }
+
   /** True when a use of the access token is waiting to be written (or being written). */
   accessTokenUsed(tokenId: AccessTokenId): boolean {
     return this.#firstUses.has(tokenId) || this.#flushingFirstUses.has(tokenId);
@@ -104,13 +124,22 @@ export class ActivityTracker {
   }
 
   #pending(): boolean {
-    return this.#sessions.size > 0 || this.#firstUses.size > 0;
+    return (
+      this.#sessions.size > 0 ||
+      this.#firstUses.size > 0 ||
+      this.#personalSessions.size > 0 ||
+      this.#compatSessions.size > 0
+    );
   }
 
   async #write(): Promise<void> {
     const sessions = this.#sessions;
     const firstUses = this.#firstUses;
+    const personalSessions = this.#personalSessions;
+    const compatSessions = this.#compatSessions;
     this.#sessions = new Map();
+    this.#personalSessions = new Map();
+    this.#compatSessions = new Map();
     this.#firstUses = new Map();
     this.#flushingFirstUses = firstUses;
     try {
@@ -123,6 +152,14 @@ export class ActivityTracker {
         if (firstUses.size > 0) {
           await repos.accessTokens.markFirstUsed([...firstUses].map(([id, at]) => ({ id, at })));
         }
+        if (personalSessions.size > 0) {
+          await repos.personalSessions.recordActivity(
+            [...personalSessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
+          );
+        }
+        for (const [id, entry] of compatSessions) {
+          await repos.compatSessions.recordActivity(id, entry.at, entry.ip);
+        }
       });
     } catch (error) {
       // Put the entries back (newer ones win) so the next flush tries again.
@@ -132,6 +169,12 @@ export class ActivityTracker {
       }
       for (const [id, at] of firstUses) {
         if (!this.#firstUses.has(id)) this.#firstUses.set(id, at);
+      }
+      for (const [id, entry] of personalSessions) {
+        if (!this.#personalSessions.has(id)) this.#personalSessions.set(id, entry);
+      }
+      for (const [id, entry] of compatSessions) {
+        if (!this.#compatSessions.has(id)) this.#compatSessions.set(id, entry);
       }
     } finally {
       this.#flushingFirstUses = new Map();

@@ -57,6 +57,11 @@ export async function activeDeviceIds(repos: Repositories, userId: UserId): Prom
   for (const session of await listAppSessions(repos, userId)) {
     if (session.deviceId !== null) devices.add(session.deviceId);
   }
+  // Personal sessions acting as the user may name a device too (MAS's sync_devices counts them).
+  for (const session of await repos.personalSessions.listActiveForActor(userId)) {
+    const deviceId = deviceIdOfScope(session.scope);
+    if (deviceId !== null) devices.add(deviceId);
+  }
   return devices;
 }
 

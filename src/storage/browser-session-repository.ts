@@ -7,18 +7,15 @@ import type {
   BrowserAuthentication,
 } from '../model/browser-authentication.ts';
 import type { BrowserSession } from '../model/browser-session.ts';
-import type { BrowserSessionId, UserId } from '../model/ids.ts';
+import type { BrowserSessionId } from '../model/ids.ts';
 import type { User } from '../model/user.ts';
 import type { UserPassword } from '../model/user-password.ts';
 import type { Rng } from '../rng.ts';
 import type { Page, Pagination } from './user-repository.ts';
+import type { SessionListFilter } from './session-list-filter.ts';
 
 /** What the Admin API's browser-session list can be narrowed to; both may be combined. */
-export interface BrowserSessionFilter {
-  readonly userId?: UserId;
-  /** `active`: not finished; `finished`: ended. */
-  readonly state?: 'active' | 'finished';
-}
+export type BrowserSessionFilter = SessionListFilter;
 
 export interface BrowserSessionRepository {
   lookup(id: BrowserSessionId): Promise<BrowserSession | null>;

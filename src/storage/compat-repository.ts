@@ -16,6 +16,7 @@ import type {
 import type { BrowserSessionId, UserId } from '../model/ids.ts';
 import type { Rng } from '../rng.ts';
 import type { Page, Pagination } from './user-repository.ts';
+import type { SessionListFilter } from './session-list-filter.ts';
 
 export interface NewCompatSession {
   userId: UserId;
@@ -27,10 +28,9 @@ export interface NewCompatSession {
 }
 
 /** What the Admin API's compat-session list can be narrowed to; both may be combined. */
-export interface CompatSessionFilter {
-  readonly userId?: UserId;
-  /** `active`: not finished; `finished`: ended. */
-  readonly state?: 'active' | 'finished';
+export interface CompatSessionFilter extends SessionListFilter {
+  /** Sessions whose SSO login was completed in this browser session. */
+  readonly browserSessionId?: BrowserSessionId;
 }
 
 export interface CompatSessionRepository {
@@ -45,6 +45,8 @@ export interface CompatSessionRepository {
    * tokens are revoked even then.
    */
   finish(clock: Clock, session: CompatSession): Promise<CompatSession>;
+  /** Renames the session (the account pages); null clears the name. */
+  setHumanName(session: CompatSession, humanName: string | null): Promise<CompatSession>;
   /** Records a use: `last_active_at` only moves forward; a null ip keeps the known one. */
   recordActivity(id: CompatSessionId, at: Date, ip: string | null): Promise<void>;
   /** Every session matching `filter`, by id (see `Pagination`). */

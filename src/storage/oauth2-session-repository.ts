@@ -5,6 +5,7 @@ import type { BrowserSessionId, OAuth2ClientId, OAuth2SessionId, UserId } from '
 import type { OAuth2Session } from '../model/oauth2-session.ts';
 import type { Rng } from '../rng.ts';
 import type { Page, Pagination } from './user-repository.ts';
+import type { SessionListFilter } from './session-list-filter.ts';
 
 export interface NewOAuth2Session {
   clientId: OAuth2ClientId;
@@ -16,11 +17,16 @@ export interface NewOAuth2Session {
 }
 
 /** What the Admin API's session list can be narrowed to; all may be combined. */
-export interface OAuth2SessionFilter {
-  readonly userId?: UserId;
+export interface OAuth2SessionFilter extends SessionListFilter {
   readonly clientId?: OAuth2ClientId;
-  /** `active`: not finished; `finished`: ended. */
-  readonly state?: 'active' | 'finished';
+  /** Sessions of any of these clients. */
+  readonly clientIds?: readonly OAuth2ClientId[];
+  /** Sessions of static (configured) or dynamic (registered) clients. */
+  readonly clientKind?: 'static' | 'dynamic';
+  /** Sessions authorised from this browser session. */
+  readonly browserSessionId?: BrowserSessionId;
+  /** Sessions whose scope has every one of these tokens. */
+  readonly scopes?: readonly string[];
 }
 
 export interface OAuth2SessionRepository {
@@ -31,6 +37,8 @@ export interface OAuth2SessionRepository {
    * A finished session keeps its first finish time.
    */
   finish(clock: Clock, session: OAuth2Session): Promise<OAuth2Session>;
+  /** Renames the session (the account pages); null clears the name. */
+  setHumanName(session: OAuth2Session, humanName: string | null): Promise<OAuth2Session>;
   /**
    * Ends every active session authorised from a browser session (logout) and revokes their tokens;
    * returns how many sessions it ended.

@@ -47,6 +47,11 @@ export interface UserRegistrationTokenRepository {
   /** Revokes it (the first revocation time is kept). */
   revoke(clock: Clock, token: UserRegistrationToken): Promise<UserRegistrationToken>;
   unrevoke(token: UserRegistrationToken): Promise<UserRegistrationToken>;
+  /** Sets the fields given (null removes the expiry or the limit); the others stay. */
+  update(
+    token: UserRegistrationToken,
+    changes: { readonly expiresAt?: Date | null; readonly usageLimit?: number | null },
+  ): Promise<UserRegistrationToken>;
   /** All tokens, oldest first. */
   list(): Promise<UserRegistrationToken[]>;
   /** The tokens matching `filter`, by id (see `Pagination`). */

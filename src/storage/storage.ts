@@ -28,6 +28,7 @@ import type { DeviceCodeGrantRepository } from './device-code-grant-repository.t
 import type { EmailAuthenticationRepository } from './email-authentication-repository.ts';
 import type { OAuth2ClientRepository } from './oauth2-client-repository.ts';
 import type { OAuth2SessionRepository } from './oauth2-session-repository.ts';
+import type { PersonalSessionRepository } from './personal-session-repository.ts';
 import type { AccessTokenRepository, RefreshTokenRepository } from './oauth2-token-repository.ts';
 import type { QueueRepository } from './queue-repository.ts';
 import type { RecoveryRepository } from './recovery-repository.ts';
@@ -38,6 +39,12 @@ import type { UserRegistrationRepository } from './user-registration-repository.
 import type { UserLockRepository } from './user-lock-repository.ts';
 import type { UserRepository } from './user-repository.ts';
 import type { UserTermsRepository } from './user-terms-repository.ts';
+import type { PolicyDataRepository } from './policy-data-repository.ts';
+import type {
+  UpstreamOAuthLinkRepository,
+  UpstreamOAuthProviderRepository,
+  UpstreamOAuthSessionRepository,
+} from './upstream-oauth-repository.ts';
 
 export interface Repositories {
   readonly users: UserRepository;
@@ -63,6 +70,11 @@ export interface Repositories {
   readonly registrationTokens: UserRegistrationTokenRepository;
   readonly recovery: RecoveryRepository;
   readonly userTerms: UserTermsRepository;
+  readonly policyData: PolicyDataRepository;
+  readonly personalSessions: PersonalSessionRepository;
+  readonly upstreamOAuthProviders: UpstreamOAuthProviderRepository;
+  readonly upstreamOAuthLinks: UpstreamOAuthLinkRepository;
+  readonly upstreamOAuthSessions: UpstreamOAuthSessionRepository;
 }
 
 export interface Storage {

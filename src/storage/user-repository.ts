@@ -6,7 +6,7 @@
 // so a caller can report "username taken" and carry on.
 
 import type { Clock } from '../clock.ts';
-import type { UserId } from '../model/ids.ts';
+import type { OAuth2ClientId, UserId } from '../model/ids.ts';
 import type { User, UserState } from '../model/user.ts';
 import type { Rng } from '../rng.ts';
 
@@ -43,6 +43,16 @@ export interface Page<T> {
 export interface UserFilter {
   readonly state?: UserState;
   readonly canRequestAdmin?: boolean;
+  /** Case-insensitive substring of the username (taken literally). */
+  readonly search?: string;
+  /** MAS's guest flag: Gatehouse has no guest accounts, so `true` matches nobody. */
+  readonly legacyGuest?: boolean;
+  /** Users with an active OAuth 2.0 session of any of these clients. */
+  readonly activeOAuth2ClientIds?: readonly OAuth2ClientId[];
+  /** Users with (true) or without (false) an active OAuth 2.0 session. */
+  readonly hasActiveOAuth2Session?: boolean;
+  /** Users with (true) or without (false) an active compatibility session. */
+  readonly hasActiveCompatSession?: boolean;
 }
 
 export interface UserRepository {

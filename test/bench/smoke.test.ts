@@ -60,10 +60,18 @@ describe('bench runner (smoke)', () => {
     assert.equal(discovery!.max!.errors, 0);
     assert.ok(discovery!.half!.requests > 0, 'the half-load run happened');
     assert.ok(discovery!.serverCpuSeconds! > 0, 'server CPU time read from /proc');
+    assert.ok(discovery!.serverCpuSecondsAtMax! > 0, 'server CPU time of the max load alone');
+    assert.ok(
+      discovery!.serverCpuSecondsAtMax! <= discovery!.serverCpuSeconds!,
+      'the max load is part of both loads',
+    );
+    assert.ok(results.floor.fastifyCpuSeconds! > 0, "the floor server's CPU time");
     assert.ok(results.serverPeakRssBytes > 0, 'server peak RSS read from /proc');
     assert.ok(results.targets.some((t) => t.name === 'server peak RSS (MB)' && t.value !== null));
     assert.deepEqual(results.peer, {}, 'no peer without a shared scenario');
     assert.match(stdout, /\| discovery \| \d+ \|/);
+    assert.match(stdout, /µs CPU\/request/, 'the floor line gives its CPU per request');
+    assert.match(stdout, /- discovery: × floor \d/, 'the CPU-time ratio of the scenario');
     assert.match(stdout, /Results written to /);
   });
 });

@@ -126,7 +126,9 @@ describe('sign in through a real browser', () => {
 
       // A wrong password first: the error is shown and announced.
       await signInWithKeyboard(page, { username: ALICE.username, password: 'wrong password' });
-      await page.waitForLoadState();
+      // The first page has no alert: waiting for one waits for the form's answer to load (a load
+      // state alone can be read before the submission's navigation starts).
+      await page.getByRole('alert').waitFor();
       await visitor.record(page, 'login-error');
       assert.match((await page.getByRole('alert').textContent()) ?? '', /./);
 

@@ -35,6 +35,7 @@ describe('verifyCaptcha', () => {
     const before = fake.seen.length;
     const outcome = await verifyCaptcha(config(fake.url), '', null);
     assert.equal(outcome.ok, false);
+    assert.equal(outcome.ok ? null : outcome.code, 'not-solved');
     assert.equal(fake.seen.length, before);
   });
 
@@ -42,10 +43,11 @@ describe('verifyCaptcha', () => {
     const refused = await verifyCaptcha(config(fake.url), 'bad', null);
     assert.equal(refused.ok, false);
     assert.match(refused.ok ? '' : refused.detail, /invalid-input-response/);
+    assert.equal(refused.ok ? null : refused.code, 'not-solved');
     const broken = await verifyCaptcha(config(fake.url), 'broken', null);
     assert.equal(broken.ok, false);
     const unreachable = await verifyCaptcha(config('http://127.0.0.1:1/none'), 'good', null);
-    assert.equal(unreachable.ok, false);
+    assert.equal(unreachable.ok ? null : unreachable.code, 'unavailable');
     assert.match(unreachable.ok ? '' : unreachable.reason, /could not be checked/);
   });
 });

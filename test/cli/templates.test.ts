@@ -8,54 +8,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { Command, CommanderError } from 'commander';
 import { MockClock } from '../../src/clock.ts';
-import { CliError, type CliContext } from '../../src/cli/context.ts';
 import { registerTemplatesCommands } from '../../src/cli/templates.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { BUILTIN_TEMPLATES_PATH, Templates } from '../../src/templates/templates.ts';
+import { runCli } from '../helpers/cli.ts';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(argv: string[], cwd: string): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CliContext = {
-    env: {},
+const run = (argv: string[], cwd: string) =>
+  runCli(argv, registerTemplatesCommands, {
     cwd,
     clock: new MockClock(),
     rng: new SeededRng('templates'),
-    out: (s) => void out.push(s),
-    err: (s) => void err.push(s),
-  };
-  const program = new Command('gatehouse')
-    .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) })
-    .exitOverride();
-  registerTemplatesCommands(program, ctx);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput(program.configureOutput());
-    for (const sub of command.commands)
-      sub.exitOverride().configureOutput(program.configureOutput());
-  }
-  let code = 0;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CliError) {
-      err.push(`error: ${error.message}`);
-      code = error.exitCode;
-    } else if (error instanceof CommanderError) {
-      code = error.exitCode === 0 ? 0 : 2;
-    } else {
-      throw error;
-    }
-  }
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+  });
 
 describe('templates commands', () => {
   let dir: string;

@@ -15,6 +15,7 @@ import { buildListenerApp } from '../../src/http/listener-app.ts';
 import type { HomeserverConnection } from '../../src/matrix/homeserver-connection.ts';
 import { UrlBuilder } from '../../src/http/url-builder.ts';
 import { createRateLimiter } from '../../src/rate-limit/index.ts';
+import { startPolicyData, type Every } from '../../src/services/policy-data-service.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { createMetrics } from '../../src/telemetry/metrics.ts';
@@ -45,6 +46,11 @@ export interface TestAppOptions {
   rateLimiterSleep?: (ms: number) => Promise<void>;
   /** The homeserver connection (a fake homeserver in tests); none by default. */
   homeserver?: HomeserverConnection;
+  /**
+   * Runs the policy data service (src/services/policy-data-service.ts) as the server does, its
+   * periodic reload scheduled by `every`; `ctx.policyData` is then set. None by default.
+   */
+  policyData?: { every: Every };
 }
 
 /**
@@ -81,8 +87,20 @@ export async function startTestApp(
   const rng = new SeededRng('human-app');
   const logger = createLogger({ level: 'silent' });
   const { keystore, encrypter } = await loadSecrets(config.secrets);
+  const connection = db.storage.connection;
+  const policyData =
+    opts.policyData === undefined
+      ? null
+      : await startPolicyData({
+          storage: db.storage,
+          pool: connection.dialect.supportsNotify ? connection.pool : null,
+          policy: config.policy,
+          logger,
+          every: opts.policyData.every,
+        });
   const ctx: AppContext = {
-    config,
+    config: policyData === null ? config : policyData.liveConfig(config),
+    ...(policyData === null ? {} : { policyData }),
     storage: db.storage,
     clock,
     rng,
@@ -126,6 +144,7 @@ export async function startTestApp(
     clock,
     close: async () => {
       await app.close();
+      await policyData?.stop();
       await metrics.shutdown();
       if (existing === undefined) await db.cleanup();
     },

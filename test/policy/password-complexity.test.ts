@@ -22,7 +22,14 @@ describe('password complexity', () => {
 
   it('accepts a long passphrase', async () => {
     const result = await checkPasswordComplexity('correct horse battery staple 1987', 3);
-    assert.deepEqual(result, { ok: true, score: 4, reason: null, suggestions: [] });
+    assert.deepEqual(result, {
+      ok: true,
+      score: 4,
+      reason: null,
+      suggestions: [],
+      warningCode: null,
+      suggestionCodes: [],
+    });
   });
 
   it('the minimum is configurable: 0 accepts anything', async () => {

@@ -47,6 +47,10 @@ export const accountSchema = z
       false,
       'Deprecated alias of `password_registration_token_required`; either being `true` requires a token.',
     ),
+    personal_access_tokens_allowed: flag(
+      true,
+      'Gatehouse only: whether users may create and revoke their own personal access tokens at `/account/tokens`. Admins can always issue them through the Admin API.',
+    ),
   })
   .describe('Account management features offered to users.');
 

@@ -1,7 +1,9 @@
 // `rate_limiting` section: GCRA limiters ("leaky bucket": a burst, then a steady refill), with
-// MAS's keys and defaults. Each limiter is `{burst, per_second}`.
+// MAS's keys and defaults. Each limiter is `{burst, per_second}`. Gatehouse adds `store`: where
+// the counters live (MAS keeps them in each process's memory only).
 
 import { z } from 'zod';
+import { notBoth, oneOf } from '../schema-kit.ts';
 
 export const rateLimiterSchema = z
   .strictObject({
@@ -28,8 +30,63 @@ const limiter = (burst: number, perSecond: number, description: string) =>
     .default((): Limiter => ({ burst, per_second: perSecond }))
     .describe(description);
 
+const REDIS_URL = /^rediss?:\/\/[^\s]*$/;
+
+export const DEFAULT_REDIS_KEY_PREFIX = 'gatehouse:rate-limit:';
+
+export const rateLimitStoreSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .strictObject({
+        kind: z
+          .literal('database')
+          .describe(
+            'Counters in the database: PostgreSQL shares them between every node; with SQLite (one node) they stay in memory.',
+          ),
+      })
+      .describe('Counters in the database (the default).'),
+    z
+      .strictObject({
+        kind: z.literal('memory').describe('Counters in each process’s memory (not shared).'),
+      })
+      .describe('Counters in each process’s memory, as MAS does; each node counts on its own.'),
+    z
+      .strictObject({
+        kind: z.literal('redis').describe('Counters in Redis (or Valkey), shared by every node.'),
+        url: z
+          .string()
+          .regex(REDIS_URL, 'expected a redis:// or rediss:// URL')
+          .optional()
+          .describe(
+            'Where Redis listens: `redis://[:password@]host[:port][/db]`, or `rediss://` for TLS.',
+          ),
+        url_file: z
+          .string()
+          .optional()
+          .describe('File holding `url` (for a URL with a password in it).'),
+        key_prefix: z
+          .string()
+          .min(1)
+          .default(DEFAULT_REDIS_KEY_PREFIX)
+          .describe(
+            'Prefix of every key Gatehouse writes, so several deployments can share one Redis.',
+          ),
+      })
+      .superRefine((value, ctx) => {
+        oneOf(value, ctx, 'url', 'url_file');
+        notBoth(value, ctx, 'url', 'url_file');
+      })
+      .describe(
+        'Counters in Redis, shared by every node. While Redis is unreachable each node counts in its own memory (limits hold per node, a warning is logged) until Redis is back.',
+      ),
+  ])
+  .describe(
+    'Where the limiters keep their counters (Gatehouse only): `{kind: database}` (default), `{kind: memory}` or `{kind: redis, url: redis://127.0.0.1:6379/0}`.',
+  );
+
 export const rateLimitingSchema = z
   .strictObject({
+    store: rateLimitStoreSchema.optional(),
     login: z
       .strictObject({
         per_ip: limiter(
@@ -95,3 +152,4 @@ export const rateLimitingSchema = z
 
 export type RateLimiterConfig = z.infer<typeof rateLimiterSchema>;
 export type RateLimitingConfig = z.infer<typeof rateLimitingSchema>;
+export type RateLimitStoreConfig = z.infer<typeof rateLimitStoreSchema>;

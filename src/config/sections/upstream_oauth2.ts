@@ -1,9 +1,12 @@
 // `upstream_oauth2` section: upstream OpenID Connect / OAuth 2.0 providers users can sign in with,
 // and how their claims become local account attributes. Synced to the database at start-up; list
-// order is the order of the buttons on the sign-in page.
+// order is the order of the buttons on the sign-in page. Every template (claims imports, extra
+// authorization parameters) is compiled here, so a bad one is a configuration problem with its YAML
+// path. `login_only`, `claims_requirements` and `admin_claim` are Gatehouse-only (docs/upstream.md).
 
 import { z } from 'zod';
 import { jwsAlgorithm, notBoth, ulid, url } from '../schema-kit.ts';
+import { ClaimTemplateError, compileClaimTemplate } from '../../upstream/claim-template.ts';
 
 export const IMPORT_ACTIONS = ['ignore', 'suggest', 'force', 'require'] as const;
 
@@ -16,9 +19,19 @@ const action = (what: string) =>
         'missing) or `require` it (fail when missing).',
     );
 
+/** A Jinja2 template, compiled when the configuration loads so a bad one is a config error. */
+const templateSource = () =>
+  z.string().superRefine((source, ctx) => {
+    try {
+      compileClaimTemplate(source);
+    } catch (error) {
+      if (!(error instanceof ClaimTemplateError)) throw error;
+      ctx.addIssue({ code: 'custom', message: `invalid template: ${error.message}` });
+    }
+  });
+
 const template = (fallback: string | null, what: string) =>
-  z
-    .string()
+  templateSource()
     .optional()
     .describe(
       `Template (Jinja2 syntax) computing the ${what} from the upstream claims in \`user\`.` +
@@ -73,7 +86,8 @@ export const claimsImportsSchema = z
           .enum(['import', 'always', 'never'])
           .optional()
           .describe(
-            'Deprecated and ignored (removed from MAS); accepted so older configuration files still load.',
+            "Whether the imported address counts as verified: `import` (the default) trusts the provider's " +
+              '`email_verified` claim, `always` and `never` decide regardless. (Recent MAS versions ignore it.)',
           ),
       })
       .prefault({})
@@ -114,6 +128,58 @@ export const claimsImportsSchema = z
     }
   })
   .describe('How upstream claims become attributes of the local account.');
+
+const matcherShape = {
+  claim: z
+    .string()
+    .min(1)
+    .describe(
+      'The claim to test: its name, or a dotted path into nested objects (`realm_access.roles`).',
+    ),
+  contains: z
+    .string()
+    .optional()
+    .describe('Passes when the claim is a list holding this value (or is this single value).'),
+  equals: z.string().optional().describe('Passes when the claim (a scalar) equals this value.'),
+};
+
+function exactlyOneTest(
+  value: { contains?: string | undefined; equals?: string | undefined },
+  ctx: z.core.$RefinementCtx<unknown>,
+): void {
+  if ((value.contains === undefined) === (value.equals === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['contains'],
+      message: 'set `contains` or `equals`, exactly one',
+    });
+  }
+}
+
+const claimRequirementSchema = z
+  .strictObject({
+    ...matcherShape,
+    message: z
+      .string()
+      .optional()
+      .describe('Shown to a user who fails the test; unset: a generic refusal.'),
+  })
+  .superRefine(exactlyOneTest)
+  .describe('A test on one upstream claim.');
+
+const adminClaimSchema = z
+  .strictObject({
+    ...matcherShape,
+    revoke: z
+      .boolean()
+      .default(false)
+      .describe('Also take admin rights away at login from a user whose claims no longer pass.'),
+  })
+  .superRefine(exactlyOneTest)
+  .describe(
+    'Gatehouse only. A test on the upstream claims that grants admin rights (`can_request_admin`) at each ' +
+      'login through this provider, e.g. `{claim: groups, contains: admins}`.',
+  );
 
 export const UPSTREAM_AUTH_METHODS = [
   'none',
@@ -232,7 +298,7 @@ export const upstreamProviderSchema = z
       .prefault({})
       .describe('How upstream claims become attributes of the local account.'),
     additional_authorization_parameters: z
-      .record(z.string(), z.string())
+      .record(z.string(), templateSource())
       .default(() => ({}))
       .describe(
         'Extra authorization request parameters. Each value is a template with `params` (query parameters of the ' +
@@ -255,6 +321,21 @@ export const upstreamProviderSchema = z
       .boolean()
       .default(false)
       .describe('Whether registering through this provider requires a registration token.'),
+    login_only: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Gatehouse only. Never create accounts through this provider: it signs in users already linked to it ' +
+          '(or, with `claims_imports.localpart.on_conflict`, matched by username); anyone else is refused.',
+      ),
+    claims_requirements: z
+      .array(claimRequirementSchema)
+      .default(() => [])
+      .describe(
+        'Gatehouse only. Tests on the upstream claims that must all pass for a login through this provider, ' +
+          'e.g. `[{claim: groups, contains: matrix-users, message: "Ask IT for access"}]`.',
+      ),
+    admin_claim: adminClaimSchema.optional(),
   })
   .superRefine((value, ctx) => {
     const issue = (key: string, message: string) =>

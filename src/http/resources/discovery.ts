@@ -18,9 +18,10 @@ const ALLOWED_HEADERS = 'authorization, accept, accept-language, content-languag
  * (wildcards such as `/oauth2/*`).
  */
 export function allowAnyOrigin(scope: FastifyInstance, preflightPaths: readonly string[]): void {
-  scope.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: it runs on every OAuth response (no promise per request).
+  scope.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('access-control-allow-origin', '*');
-    return payload;
+    done(null, payload);
   });
   for (const path of preflightPaths) {
     scope.options(path, async (_request, reply) =>

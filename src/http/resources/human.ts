@@ -33,6 +33,14 @@ import { registerAccountConsents } from '../handlers/human/account-consents.ts';
 import { registerAccountOverview } from '../handlers/human/account-overview.ts';
 import { registerAccountPassword } from '../handlers/human/account-password.ts';
 import { registerAccountSessions } from '../handlers/human/account-sessions.ts';
+import { registerAccountSessionDetail } from '../handlers/human/account-session-detail.ts';
+import { registerAccountProfile } from '../handlers/human/account-profile.ts';
+import { registerAccountEmails } from '../handlers/human/account-emails.ts';
+import { registerAccountDeactivate } from '../handlers/human/account-deactivate.ts';
+import { registerAccountCrossSigning } from '../handlers/human/account-cross-signing.ts';
+import { registerAccountTokens } from '../handlers/human/account-tokens.ts';
+import { registerSessionLimit } from '../handlers/human/session-limit.ts';
+import { registerUpstream } from '../handlers/upstream/index.ts';
 
 // No inline scripts or styles; images may come from clients' https logo URIs. `form-action` is
 // left out on purpose: browsers apply it to the redirect that follows a form post, which would
@@ -48,7 +56,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export function humanResource(
-  deps: HumanDeps & Pick<AppContext, 'keystore' | 'introspectionCache'>,
+  deps: HumanDeps & Pick<AppContext, 'keystore' | 'introspectionCache' | 'homeserver'>,
 ): FastifyPluginAsync {
   return async (app) => {
     await app.register(fastifyCookie);
@@ -75,6 +83,7 @@ export function humanResource(
           status,
           title: 'Bad request',
           message: 'The request could not be understood. Go back and try again.',
+          text: { title: 'error.bad_request.title', message: 'error.bad_request.message' },
         });
       }
       request.log.error({ err: error }, 'request failed');
@@ -83,6 +92,8 @@ export function humanResource(
         title: 'Something went wrong',
         message: 'Please try again later.',
         details: `Request id: ${request.id}`,
+        requestId: request.id,
+        text: { title: 'error.internal.title', message: 'error.internal.message' },
       });
     });
 
@@ -108,5 +119,13 @@ export function humanResource(
     registerAccountSessions(app, deps);
     registerAccountConsents(app, deps);
     registerAccountPassword(app, deps);
+    registerAccountSessionDetail(app, deps);
+    registerAccountProfile(app, deps);
+    registerAccountEmails(app, deps);
+    registerAccountDeactivate(app, deps);
+    registerAccountCrossSigning(app, deps);
+    registerAccountTokens(app, deps);
+    registerSessionLimit(app, deps);
+    registerUpstream(app, deps);
   };
 }

@@ -86,6 +86,8 @@ export interface UserSessionAuthenticationsTable {
   method: string;
   user_password_id: string | null;
   created_at: Timestamp;
+  /** Set for a sign-in through an upstream provider (0009). */
+  upstream_oauth_authorization_session_id?: string | null;
 }
 
 export interface OAuth2ClientsTable {
@@ -302,6 +304,8 @@ export interface UserRegistrationsTable {
   user_agent: string | null;
   created_at: Timestamp;
   completed_at: Timestamp | null;
+  /** Set for a registration through an upstream provider (0009). */
+  upstream_oauth_authorization_session_id?: string | null;
 }
 
 export interface UserRegistrationTokensTable {
@@ -373,6 +377,12 @@ export interface Schema {
   user_recovery_tickets: UserRecoveryTicketsTable;
   user_terms: UserTermsTable;
   rate_limits: RateLimitsTable;
+  personal_sessions: PersonalSessionsTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  upstream_oauth_providers: UpstreamOAuthProvidersTable;
+  upstream_oauth_links: UpstreamOAuthLinksTable;
+  upstream_oauth_authorization_sessions: UpstreamOAuthAuthorizationSessionsTable;
+  policy_data: PolicyDataTable;
 }
 
 /** Rate-limit counters (0007), written by rate-limiter-flexible's PostgreSQL store. */
@@ -381,4 +391,106 @@ export interface RateLimitsTable {
   points: number;
   /** Epoch milliseconds when the window ends; null never. */
   expire: number | null;
+}
+
+/** Upstream providers (0009): the database copy of `upstream_oauth2.providers[]`. */
+export interface UpstreamOAuthProvidersTable {
+  id: string;
+  issuer: string | null;
+  human_name: string | null;
+  brand_name: string | null;
+  synapse_idp_id: string | null;
+  client_id: string;
+  encrypted_client_secret: string | null;
+  token_endpoint_auth_method: string;
+  token_endpoint_signing_alg: string | null;
+  /** JSON `{teamId, keyId, encryptedPrivateKey}`. */
+  sign_in_with_apple: JsonValue | null;
+  id_token_signed_response_alg: string;
+  userinfo_signed_response_alg: string | null;
+  scope: string;
+  discovery_mode: string;
+  pkce_method: string;
+  fetch_userinfo: BooleanValue;
+  authorization_endpoint_override: string | null;
+  token_endpoint_override: string | null;
+  userinfo_endpoint_override: string | null;
+  jwks_uri_override: string | null;
+  response_mode: string | null;
+  /** JSON object of strings. */
+  additional_authorization_parameters: JsonValue;
+  forward_login_hint: BooleanValue;
+  on_backchannel_logout: string;
+  registration_token_required: BooleanValue;
+  /** JSON `UpstreamClaimsImports`. */
+  claims_imports: JsonValue;
+  login_only: BooleanValue;
+  /** JSON array of `ClaimRequirement`. */
+  claims_requirements: JsonValue;
+  /** JSON `AdminClaim`. */
+  admin_claim: JsonValue | null;
+  ui_order: number;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+
+export interface UpstreamOAuthLinksTable {
+  id: string;
+  upstream_oauth_provider_id: string;
+  user_id: string | null;
+  subject: string;
+  human_account_name: string | null;
+  created_at: Timestamp;
+}
+
+export interface UpstreamOAuthAuthorizationSessionsTable {
+  id: string;
+  upstream_oauth_provider_id: string;
+  state: string;
+  code_verifier: string | null;
+  nonce: string | null;
+  post_auth_action: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+  upstream_oauth_link_id: string | null;
+  id_token: string | null;
+  id_token_claims: JsonValue | null;
+  userinfo: JsonValue | null;
+  extra_callback_parameters: JsonValue | null;
+  id_token_sid: string | null;
+  consumed_at: Timestamp | null;
+  user_session_id: string | null;
+  unlinked_at: Timestamp | null;
+}
+
+/** Personal sessions (0008): owned by exactly one of a user or a client, acting as a user. */
+export interface PersonalSessionsTable {
+  id: string;
+  owner_user_id: string | null;
+  owner_oauth2_client_id: string | null;
+  actor_user_id: string;
+  human_name: string;
+  /** Space-separated, sorted. */
+  scope_list: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  last_active_at: Timestamp | null;
+  last_active_ip: string | null;
+}
+
+/** Personal access tokens (0008), by SHA-256; at most one unrevoked per session. */
+export interface PersonalAccessTokensTable {
+  id: string;
+  personal_session_id: string;
+  access_token_sha256: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** Policy data posted through the Admin API (0010); the newest row is in force. */
+export interface PolicyDataTable {
+  id: string;
+  created_at: Timestamp;
+  data: JsonValue;
 }

@@ -26,6 +26,7 @@ import {
   SqlRefreshTokenRepository,
 } from './repositories/oauth2-token-repository.ts';
 import { SqlQueueRepository } from './repositories/queue-repository.ts';
+import { SqlPersonalSessionRepository } from './repositories/personal-session-repository.ts';
 import { SqlUserPasswordRepository } from './repositories/user-password-repository.ts';
 import { SqlUserLockRepository } from './repositories/user-lock-repository.ts';
 import { SqlUserRepository } from './repositories/user-repository.ts';
@@ -35,6 +36,10 @@ import { SqlUserRegistrationTokenRepository } from './repositories/registration-
 import { SqlUserEmailRepository } from './repositories/user-email-repository.ts';
 import { SqlUserRegistrationRepository } from './repositories/user-registration-repository.ts';
 import { SqlUserTermsRepository } from './repositories/user-terms-repository.ts';
+import { SqlPolicyDataRepository } from './repositories/policy-data-repository.ts';
+import { SqlUpstreamOAuthLinkRepository } from './repositories/upstream-oauth-link-repository.ts';
+import { SqlUpstreamOAuthProviderRepository } from './repositories/upstream-oauth-provider-repository.ts';
+import { SqlUpstreamOAuthSessionRepository } from './repositories/upstream-oauth-session-repository.ts';
 import type { Schema } from './schema.ts';
 
 type Db = Transaction<Schema> | Kysely<Schema>;
@@ -67,6 +72,11 @@ class SqlRepositories implements Repositories {
   #registrationTokens?: SqlUserRegistrationTokenRepository;
   #recovery?: SqlRecoveryRepository;
   #userTerms?: SqlUserTermsRepository;
+  #policyData?: SqlPolicyDataRepository;
+  #personalSessions?: SqlPersonalSessionRepository;
+  #upstreamOAuthProviders?: SqlUpstreamOAuthProviderRepository;
+  #upstreamOAuthLinks?: SqlUpstreamOAuthLinkRepository;
+  #upstreamOAuthSessions?: SqlUpstreamOAuthSessionRepository;
 
   constructor(db: Db, dialect: SqlDialect) {
     this.#db = db;
@@ -156,6 +166,30 @@ class SqlRepositories implements Repositories {
   }
   get userTerms(): SqlUserTermsRepository {
     return (this.#userTerms ??= new SqlUserTermsRepository(this.#db, this.#dialect));
+  }
+  get policyData(): SqlPolicyDataRepository {
+    return (this.#policyData ??= new SqlPolicyDataRepository(this.#db, this.#dialect));
+  }
+  get personalSessions(): SqlPersonalSessionRepository {
+    return (this.#personalSessions ??= new SqlPersonalSessionRepository(this.#db, this.#dialect));
+  }
+  get upstreamOAuthProviders(): SqlUpstreamOAuthProviderRepository {
+    return (this.#upstreamOAuthProviders ??= new SqlUpstreamOAuthProviderRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get upstreamOAuthLinks(): SqlUpstreamOAuthLinkRepository {
+    return (this.#upstreamOAuthLinks ??= new SqlUpstreamOAuthLinkRepository(
+      this.#db,
+      this.#dialect,
+    ));
+  }
+  get upstreamOAuthSessions(): SqlUpstreamOAuthSessionRepository {
+    return (this.#upstreamOAuthSessions ??= new SqlUpstreamOAuthSessionRepository(
+      this.#db,
+      this.#dialect,
+    ));
   }
 }
 

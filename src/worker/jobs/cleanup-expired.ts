@@ -2,7 +2,8 @@
 // `docs/topics/data-retention.md`):
 //   finished browser sessions, finished queue jobs, revoked or expired access tokens,
 //   user registrations                                                        after 30 days
-//   authorization and device grants, email authentications, recovery sessions after 7 days
+//   authorization and device grants, email authentications, recovery sessions,
+//   upstream authorization sessions never consumed (abandoned sign-ins)       after 7 days
 //   consumed or revoked refresh tokens                                         after 1 hour
 //   client-assertion jtis                                                      once expired
 
@@ -36,6 +37,7 @@ export const cleanupExpired: JobHandler = async (_payload, { repos, clock, log }
     userRegistrations: await repos.userRegistrations.deleteCreatedBefore(ago(30 * DAY_MS)),
     emailAuthentications: await repos.emailAuthentications.deleteCreatedBefore(ago(7 * DAY_MS)),
     recoverySessions: await repos.recovery.deleteCreatedBefore(ago(7 * DAY_MS)),
+    upstreamSessions: await repos.upstreamOAuthSessions.deleteAbandoned(ago(7 * DAY_MS)),
   };
   log('info', 'deleted expired rows', deleted);
 };

@@ -28,8 +28,10 @@ export function deactivateUserJob(homeserver: HomeserverConnection | null): Exte
         user = await repos.users.lock(ctx.clock, user);
         user = await repos.users.deactivate(ctx.clock, user);
         const ended = await endAllSessions(repos, ctx.clock, user);
+        // Personal access tokens acting as or owned by the user (MAS revokes both).
+        const personal = await repos.personalSessions.revokeAllForUser(ctx.clock, user.id);
         await repos.userEmails.removeAllForUser(user);
-        ctx.log('info', 'user deactivated', { userId, ...ended });
+        ctx.log('info', 'user deactivated', { userId, ...ended, personal });
         return user;
       });
       if (user === null) {

@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.ts';
 export type { TestApp };
 
 export const ADMIN_CLIENT_ID = asOAuth2ClientId('01J00000000000000000000ADM');
-const PLAIN_CLIENT_ID = asOAuth2ClientId('01J00000000000000000000PLN');
+const PLAIN_CLIENT_ID = asOAuth2ClientId('01J00000000000000000000PNN');
 
 export interface AdminApp {
   h: TestApp;

@@ -1,11 +1,18 @@
-// readableUserAgent: the session list's short names for common browsers, Matrix clients and
+// userAgentMessage: the session list's short names for common browsers, Matrix clients and
 // systems, and the raw string (cut short) for anything else.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readableUserAgent } from '../../../src/http/handlers/human/account-user-agent.ts';
+import { userAgentMessage } from '../../../src/http/handlers/human/account-user-agent.ts';
+import { englishText } from '../../../src/http/handlers/human/page-message.ts';
 
-describe('readableUserAgent', () => {
+/** The name in English, as an English page shows it. */
+function readableUserAgent(userAgent: string | null): string | null {
+  const message = userAgentMessage(userAgent);
+  return message === null ? null : englishText(message);
+}
+
+describe('userAgentMessage', () => {
   it('names well-known browsers and systems', () => {
     const cases: Array<[string, string]> = [
       [
@@ -35,5 +42,12 @@ describe('readableUserAgent', () => {
     assert.ok(long.length <= 61 && long.endsWith('…'));
     assert.equal(readableUserAgent(null), null);
     assert.equal(readableUserAgent('  '), null);
+  });
+
+  it('names the browser and the system as variables of one translated sentence', () => {
+    assert.deepEqual(userAgentMessage('Element/1.6.10 (Android 14; Pixel 8)'), {
+      key: 'account.user_agent.on',
+      vars: { browser: 'Element', system: 'Android' },
+    });
   });
 });

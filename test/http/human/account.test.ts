@@ -38,6 +38,9 @@ describe('account overview', () => {
     assert.match(page.body, /href="\/account\/sessions"/);
     assert.match(page.body, /href="\/account\/consents"/);
     assert.match(page.body, /href="\/account\/password"/);
+    assert.match(page.body, /href="\/account\/profile"/);
+    assert.match(page.body, /href="\/account\/emails"/);
+    assert.match(page.body, /href="\/account\/deactivate"/);
   });
 
   it('hides the password link when password changes are not allowed', async () => {
@@ -54,6 +57,9 @@ describe('account overview', () => {
       '/account/sessions',
       '/account/consents',
       '/account/password',
+      '/account/profile',
+      '/account/emails',
+      '/account/deactivate',
     ]) {
       const response = await h.app.inject({ method: 'GET', url: path });
       assert.equal(response.statusCode, 303, path);
@@ -66,15 +72,24 @@ describe('account overview', () => {
 
   it('sends MSC4191 actions to their section', async () => {
     const cases: Array<[string, string]> = [
-      ['org.matrix.profile', '/account'],
+      ['org.matrix.profile', '/account/profile'],
       ['org.matrix.sessions_list', '/account/sessions'],
       ['org.matrix.devices_list', '/account/sessions'],
+      ['org.matrix.cross_signing_reset', '/account/cross-signing-reset'],
+      ['org.matrix.account_deactivate', '/account/deactivate'],
+      // A device action without its device id shows the list.
+      ['org.matrix.device_view', '/account/sessions'],
+      ['org.matrix.session_end', '/account/sessions'],
     ];
     for (const [action, to] of cases) {
       const response = await get(h, jar, `/account?action=${action}`);
       assert.equal(response.statusCode, 303, action);
       assert.equal(response.headers.location, to, action);
     }
+    // The advertised account_management_uri ends with a slash: it leads to the same place.
+    const slashed = await get(h, jar, '/account/?action=org.matrix.profile');
+    assert.equal(slashed.statusCode, 303);
+    assert.equal(slashed.headers.location, '/account?action=org.matrix.profile');
     const unknown = await get(h, jar, '/account?action=org.example.nothing');
     assert.equal(unknown.statusCode, 200, 'an unknown action shows the overview');
   });

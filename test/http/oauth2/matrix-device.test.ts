@@ -237,7 +237,7 @@ describe('Matrix scopes at /authorize and consent', () => {
     assert.equal(refusedExchange.json().error, 'invalid_scope');
   });
 
-  it('soft session limit: refusal page once the user has too many sessions', async () => {
+  it('soft session limit: the session-limit page once the user has too many sessions', async () => {
     await h.close();
     h = await startTestApp({
       experimental: { session_limit: { soft_limit: 1, hard_limit: 2 } },
@@ -250,9 +250,18 @@ describe('Matrix scopes at /authorize and consent', () => {
     assert.equal((await exchangeCode(h, client, code)).statusCode, 200);
     const { authorizeUrl, get, location, submitForm } = await import('./oauth2-app.ts');
     const again = await get(h, jar, authorizeUrl(client, { scope: 'openid email' }));
-    const refused = await submitForm(h, jar, location(again).pathname, { action: 'allow' });
-    assert.equal(refused.statusCode, 403, refused.body.slice(0, 200));
-    assert.match(refused.body, /Too many active sessions/);
-    assert.match(refused.body, /end at least 1 of your sessions/);
+    const consentPath = location(again).pathname;
+    const held = await submitForm(h, jar, consentPath, { action: 'allow' });
+    // Not refused any more: the user ends sessions there and continues (test/http/human/session-limit.test.ts).
+    assert.equal(held.statusCode, 303, held.body.slice(0, 200));
+    const to = location(held);
+    assert.equal(to.pathname, '/session-limit');
+    assert.equal(
+      to.searchParams.get('next'),
+      `/authorize/continue/${consentPath.split('/').at(-1)}`,
+    );
+    const limitPage = await get(h, jar, `${to.pathname}${to.search}`);
+    assert.match(limitPage.body, /Too many active sessions/);
+    assert.match(limitPage.body, /End at least 1 session/);
   });
 });

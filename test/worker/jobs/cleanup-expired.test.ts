@@ -12,6 +12,8 @@ import { jobRegistry, jobSchedules } from '../../../src/worker/jobs/index.ts';
 import { Worker } from '../../../src/worker/worker.ts';
 import { dialects, openTestStorage, type TestStorage } from '../../helpers/storage.ts';
 import { eventually } from '../worker-processes.ts';
+import { providerFields } from '../../upstream/provider-fixtures.ts';
+import { asUpstreamOAuthProviderId } from '../../../src/model/upstream-oauth.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -57,10 +59,20 @@ for (const dialect of dialects) {
         const openSession = await t.storage.transaction((r) =>
           r.browserSessions.add(rng, clock, user),
         );
+        const providerId = asUpstreamOAuthProviderId('01JUPSTREAM0000000000000001');
+        const upstreamSession = (state: string) =>
+          t.storage.transaction(async (r) => {
+            if ((await r.upstreamOAuthProviders.lookup(providerId)) === null)
+              await r.upstreamOAuthProviders.upsert(clock, providerId, providerFields(), true);
+            return r.upstreamOAuthSessions.add(rng, clock, { providerId, state });
+          });
         clock.advance(10 * DAY);
         const recent = await finishedJob();
         const recentSession = await finishedSession();
         clock.advance(20 * DAY + 1);
+        const abandoned = await upstreamSession('old-state');
+        clock.advance(8 * DAY);
+        const stillPending = await upstreamSession('newer-state');
 
         worker = new Worker({
           storage: t.storage,
@@ -87,6 +99,11 @@ for (const dialect of dialects) {
         assert.equal(await session(oldSession.id), null);
         assert.notEqual(await session(recentSession.id), null);
         assert.notEqual(await session(openSession.id), null);
+        // Upstream sign-ins never finished go after 7 days; younger ones stay.
+        const upstream = (id: typeof abandoned.id) =>
+          t.storage.transaction((r) => r.upstreamOAuthSessions.lookup(id));
+        assert.equal(await upstream(abandoned.id), null);
+        assert.notEqual(await upstream(stillPending.id), null);
       },
     );
   });

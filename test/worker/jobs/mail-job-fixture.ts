@@ -6,6 +6,7 @@ import { MockClock } from '../../../src/clock.ts';
 import { emailSchema } from '../../../src/config/sections/email.ts';
 import { createMailer, type Mailer } from '../../../src/email/index.ts';
 import type { QueueJob, QueueJobId } from '../../../src/model/queue-job.ts';
+import { enqueueEmailAuthenticationCode } from '../../../src/storage/account-jobs.ts';
 import { SeededRng } from '../../../src/rng.ts';
 import { loadTemplates } from '../../../src/templates/templates.ts';
 import { jobRegistry } from '../../../src/worker/jobs/index.ts';
@@ -33,7 +34,11 @@ export interface MailJobFixture {
   close(): Promise<void>;
 }
 
-export async function startMailJobFixture(seed: string): Promise<MailJobFixture> {
+/** `translationsPath`: the worker's `templates.translations_path` (other languages). */
+export async function startMailJobFixture(
+  seed: string,
+  options: { translationsPath?: string } = {},
+): Promise<MailJobFixture> {
   const t = await openTestStorage('sqlite');
   const clock = new MockClock('2026-03-01T10:00:00.000Z');
   const rng = new SeededRng(seed);
@@ -49,7 +54,10 @@ export async function startMailJobFixture(seed: string): Promise<MailJobFixture>
     }),
     { smtpTimeoutMs: 3000 },
   );
-  const templates = loadTemplates({ branding: { service_name: 'Example' } });
+  const templates = loadTemplates({
+    branding: { service_name: 'Example' },
+    translationsPath: options.translationsPath,
+  });
   const newWorker = () =>
     new Worker({
       storage: t.storage,
@@ -90,4 +98,23 @@ export async function startMailJobFixture(seed: string): Promise<MailJobFixture>
     },
   };
   return fixture;
+}
+
+/**
+ * A registration of alice with an email authentication for `email`, and the job that mails its
+ * code, queued with `locale` — as the registration page does.
+ */
+export function startRegistration(f: MailJobFixture, email: string, locale = 'en') {
+  return f.t.storage.transaction(async (repos) => {
+    const registration = await repos.userRegistrations.add(f.rng, f.clock, { username: 'alice' });
+    const auth = await repos.emailAuthentications.addForRegistration(
+      f.rng,
+      f.clock,
+      registration,
+      email,
+    );
+    await repos.userRegistrations.setEmailAuthentication(registration, auth);
+    const job = await enqueueEmailAuthenticationCode(repos.queue, f.rng, f.clock, auth, locale);
+    return { registration, auth, job };
+  });
 }

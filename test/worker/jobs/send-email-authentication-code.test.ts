@@ -6,16 +6,17 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { EmailAuthentication } from '../../../src/model/email-authentication.ts';
 import { REGISTRATION_LIFETIME_MS } from '../../../src/model/user-registration.ts';
-import {
-  enqueueEmailAuthenticationCode,
-  SEND_EMAIL_AUTHENTICATION_CODE_QUEUE,
-} from '../../../src/storage/account-jobs.ts';
+import { SEND_EMAIL_AUTHENTICATION_CODE_QUEUE } from '../../../src/storage/account-jobs.ts';
 import { SeededRng } from '../../../src/rng.ts';
 import { loadTemplates } from '../../../src/templates/templates.ts';
 import { jobRegistry } from '../../../src/worker/jobs/index.ts';
 import { generateEmailCode } from '../../../src/worker/jobs/send-email-authentication-code.ts';
 import { Worker } from '../../../src/worker/worker.ts';
-import { startMailJobFixture, type MailJobFixture } from './mail-job-fixture.ts';
+import {
+  startMailJobFixture,
+  startRegistration as startAndQueue,
+  type MailJobFixture,
+} from './mail-job-fixture.ts';
 
 describe('send-email-authentication-code', () => {
   let f: MailJobFixture;
@@ -24,20 +25,7 @@ describe('send-email-authentication-code', () => {
   });
   afterEach(() => f.close());
 
-  async function startRegistration(email: string) {
-    return f.t.storage.transaction(async (repos) => {
-      const registration = await repos.userRegistrations.add(f.rng, f.clock, { username: 'alice' });
-      const auth = await repos.emailAuthentications.addForRegistration(
-        f.rng,
-        f.clock,
-        registration,
-        email,
-      );
-      await repos.userRegistrations.setEmailAuthentication(registration, auth);
-      const job = await enqueueEmailAuthenticationCode(repos.queue, f.rng, f.clock, auth, 'en');
-      return { registration, auth, job };
-    });
-  }
+  const startRegistration = (email: string) => startAndQueue(f, email);
 
   async function codeIsValid(auth: EmailAuthentication, code: string): Promise<boolean> {
     return f.t.storage.transaction(

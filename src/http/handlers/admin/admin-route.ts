@@ -10,12 +10,11 @@ import { BadAdminRequest, type Query } from '../../../admin/pagination.ts';
 import { isUlid } from '../../../admin/ids.ts';
 import type { Clock } from '../../../clock.ts';
 import type { RootConfig } from '../../../config/root.ts';
-import type { OAuth2Session } from '../../../model/oauth2-session.ts';
 import type { Rng } from '../../../rng.ts';
 import type { PasswordManager } from '../../../crypto/password-manager.ts';
 import type { Repositories, Storage } from '../../../storage/storage.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
-import { authenticateAdmin, bearerToken } from './admin-auth.ts';
+import { authenticateAdmin, bearerToken, type AdminCaller } from './admin-auth.ts';
 import { sendAdminError } from './admin-error.ts';
 
 export const ADMIN_PREFIX = '/api/admin/v1';
@@ -32,7 +31,8 @@ export interface AdminDeps {
 
 export interface AdminCall<B> {
   readonly repos: Repositories;
-  readonly admin: OAuth2Session;
+  /** The caller's session: an OAuth 2.0 session, or a personal session (`mpt_` token). */
+  readonly admin: AdminCaller;
   readonly query: Query;
   readonly params: Readonly<Record<string, string>>;
   readonly body: B;

@@ -1,38 +1,18 @@
 // The Admin API's compatibility sessions (MAS: admin/v1/compat_sessions): the list, narrowed by
-// `filter[user]` (an unknown user is a 404, as MAS) and `filter[status]` (active or finished),
-// and one session by id.
+// `filter[user]`, `filter[user-session]`, `filter[status]` and the dates; one session by id; and
+// finishing one (its tokens revoked, its device removed from the homeserver by a sync-devices
+// job). The routes are ./session-list.ts.
 //
 // `redirect_uri` (the SSO login's redirect, in MAS) is always null here: the session does not
 // keep it, and looking up each session's SSO login would cost one query per listed item.
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  paginatedResponse,
-  paginatedResponseSchema,
-  singleResponse,
-  singleResponseSchema,
-  ulidSchema,
-  type ResourceKind,
-} from '../../../admin/jsonapi.ts';
-import { parsePagination } from '../../../admin/pagination.ts';
-import {
-  asCompatSessionId,
-  type CompatSession,
-  type CompatSessionId,
-} from '../../../model/compat-session.ts';
-import { asUserId } from '../../../model/ids.ts';
-import type { CompatSessionFilter } from '../../../storage/compat-repository.ts';
-import { notFound } from './admin-error.ts';
-import {
-  ADMIN_PREFIX,
-  adminRoute,
-  ulidParam,
-  type AdminDeps,
-  type RouteList,
-} from './admin-route.ts';
-import { enumFilter, FilterLinks, ulidFilter } from './filters.ts';
-import { errorResponses, listParameters } from './route-docs.ts';
+import { ulidSchema, type ResourceKind } from '../../../admin/jsonapi.ts';
+import { asCompatSessionId, type CompatSession } from '../../../model/compat-session.ts';
+import { enqueueSyncDevices } from '../../../storage/matrix-jobs.ts';
+import { ADMIN_PREFIX, type RouteList } from './admin-route.ts';
+import { registerSessionRoutes, userSessionFilter, type SessionDeps } from './session-list.ts';
 
 const timestamp = z.iso.datetime();
 
@@ -70,91 +50,33 @@ const attributes = (s: CompatSession): z.infer<typeof compatSessionKind.attribut
   human_name: s.humanName,
 });
 
-const statusValues = ['active', 'finished'] as const;
-
 export function registerCompatSessions(
   app: FastifyInstance,
-  deps: AdminDeps,
+  deps: SessionDeps,
   routes: RouteList,
 ): void {
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/compat-sessions',
-      operationId: 'listCompatSessions',
-      summary: 'List compatibility sessions',
-      tag: 'compat-session',
-      parameters: [
-        ...listParameters,
-        {
-          name: 'filter[user]',
-          in: 'query',
-          description: 'Only the sessions of this user',
-          schema: ulidSchema,
-        },
-        {
-          name: 'filter[status]',
-          in: 'query',
-          description: 'Only active or only finished sessions',
-          schema: z.enum(statusValues),
-        },
-      ],
-      responses: {
-        200: {
-          description: 'A page of compatibility sessions',
-          schema: paginatedResponseSchema(compatSessionKind),
-        },
-        ...errorResponses(400, 404),
-      },
+  registerSessionRoutes(app, deps, routes, {
+    kind: compatSessionKind,
+    tag: 'compat-session',
+    operation: 'CompatSession',
+    summaries: {
+      list: 'List compatibility sessions',
+      get: 'Get a compatibility session',
+      finish: 'Finish a compatibility session',
     },
-    async ({ repos, query }) => {
-      const links = new FilterLinks(compatSessionKind.path);
-      let filter: CompatSessionFilter = {};
-      const user = ulidFilter(query, 'user', links);
-      if (user !== undefined) {
-        if ((await repos.users.lookup(asUserId(user))) === null) throw notFound('User', user);
-        filter = { ...filter, userId: asUserId(user) };
+    noun: 'compatibility session',
+    title: 'Compatibility session',
+    store: (repos) => repos.compatSessions,
+    asId: asCompatSessionId,
+    attributes,
+    extraFilters: [userSessionFilter()],
+    async finish(repos, session, { clock, rng, config, introspectionCache }) {
+      if (config.matrix !== undefined) {
+        await enqueueSyncDevices(repos.queue, rng, clock, session.userId);
       }
-      const state = enumFilter(query, 'status', statusValues, links);
-      if (state !== undefined) filter = { ...filter, state };
-      const pagination = parsePagination<CompatSessionId>(query);
-      const page = await repos.compatSessions.list(filter, pagination);
-      const count = await repos.compatSessions.count(filter);
-      return {
-        body: paginatedResponse(compatSessionKind, links.base, pagination, page, count, attributes),
-      };
+      const ended = await repos.compatSessions.finish(clock, session);
+      await introspectionCache?.invalidate({ session: session.id });
+      return ended;
     },
-  );
-
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/compat-sessions/:id',
-      operationId: 'getCompatSession',
-      summary: 'Get a compatibility session',
-      tag: 'compat-session',
-      parameters: [
-        { name: 'id', in: 'path', description: 'The ID of the session', schema: ulidSchema },
-      ],
-      responses: {
-        200: {
-          description: 'The compatibility session',
-          schema: singleResponseSchema(compatSessionKind),
-        },
-        ...errorResponses(400, 404),
-      },
-    },
-    async ({ repos, params }) => {
-      const id = ulidParam(params);
-      const session = await repos.compatSessions.lookup(asCompatSessionId(id));
-      if (session === null) throw notFound('Compatibility session', id);
-      return { body: singleResponse(compatSessionKind, session.id, attributes(session)) };
-    },
-  );
+  });
 }

@@ -1,36 +1,23 @@
 // The Admin API's OAuth 2.0 sessions (MAS: admin/v1/oauth2_sessions): the list, narrowed by
-// `filter[user]`, `filter[client]` (an unknown user or client is a 404, as MAS) and
-// `filter[status]` (active or finished), and one session by id.
+// `filter[user]`, `filter[client]` (repeatable: any of them; an unknown client is a 404, as
+// MAS), `filter[client-kind]`, `filter[user-session]`, `filter[scope]` (repeatable: all of
+// them), `filter[status]` and the dates; one session by id; and finishing one (its tokens
+// revoked; a user's device removed from the homeserver by a sync-devices job). The routes are
+// ./session-list.ts.
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  paginatedResponse,
-  paginatedResponseSchema,
-  singleResponse,
-  singleResponseSchema,
-  ulidSchema,
-  type ResourceKind,
-} from '../../../admin/jsonapi.ts';
-import { parsePagination } from '../../../admin/pagination.ts';
-import {
-  asOAuth2ClientId,
-  asOAuth2SessionId,
-  asUserId,
-  type OAuth2SessionId,
-} from '../../../model/ids.ts';
+import { ulidSchema, type ResourceKind } from '../../../admin/jsonapi.ts';
+import { asOAuth2ClientId, asOAuth2SessionId, type OAuth2SessionId } from '../../../model/ids.ts';
 import type { OAuth2Session } from '../../../model/oauth2-session.ts';
 import type { OAuth2SessionFilter } from '../../../storage/oauth2-session-repository.ts';
-import { AdminError, notFound } from './admin-error.ts';
-import {
-  ADMIN_PREFIX,
-  adminRoute,
-  ulidParam,
-  type AdminDeps,
-  type RouteList,
-} from './admin-route.ts';
-import { enumFilter, FilterLinks, ulidFilter } from './filters.ts';
-import { errorResponses, listParameters } from './route-docs.ts';
+import { AdminError } from './admin-error.ts';
+import { enqueueSyncDevices } from '../../../storage/matrix-jobs.ts';
+import { ADMIN_PREFIX, type RouteList } from './admin-route.ts';
+import { enumFilter, scopeListFilter, ulidListFilter } from './filters.ts';
+import { registerSessionRoutes, userSessionFilter, type SessionDeps } from './session-list.ts';
+
+const clientKinds = ['static', 'dynamic'] as const;
 
 const timestamp = z.iso.datetime();
 
@@ -57,7 +44,9 @@ export const oauth2SessionKind = {
     .meta({ id: 'OAuth2Session' }),
 } satisfies ResourceKind<z.ZodType>;
 
-const attributes = (s: OAuth2Session): z.infer<typeof oauth2SessionKind.attributes> => ({
+type OAuth2SessionAttributes = z.infer<typeof oauth2SessionKind.attributes>;
+
+const attributes = (s: OAuth2Session): OAuth2SessionAttributes => ({
   created_at: s.createdAt.toISOString(),
   finished_at: s.finishedAt?.toISOString() ?? null,
   user_id: s.userId,
@@ -70,104 +59,82 @@ const attributes = (s: OAuth2Session): z.infer<typeof oauth2SessionKind.attribut
   human_name: s.humanName,
 });
 
-const statusValues = ['active', 'finished'] as const;
-
 export function registerOAuth2Sessions(
   app: FastifyInstance,
-  deps: AdminDeps,
+  deps: SessionDeps,
   routes: RouteList,
 ): void {
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/oauth2-sessions',
-      operationId: 'listOAuth2Sessions',
-      summary: 'List OAuth 2.0 sessions',
-      tag: 'oauth2-session',
-      parameters: [
-        ...listParameters,
-        {
-          name: 'filter[user]',
-          in: 'query',
-          description: 'Only the sessions of this user',
-          schema: ulidSchema,
-        },
-        {
+  registerSessionRoutes<
+    OAuth2Session,
+    OAuth2SessionFilter,
+    OAuth2SessionAttributes,
+    OAuth2SessionId
+  >(app, deps, routes, {
+    kind: oauth2SessionKind,
+    tag: 'oauth2-session',
+    operation: 'OAuth2Session',
+    summaries: {
+      list: 'List OAuth 2.0 sessions',
+      get: 'Get an OAuth 2.0 session',
+      finish: 'Finish an OAuth 2.0 session',
+    },
+    noun: 'OAuth 2.0 session',
+    title: 'OAuth 2.0 session',
+    store: (repos) => repos.oauth2Sessions,
+    asId: asOAuth2SessionId,
+    attributes,
+    async finish(repos, session, { clock, rng, config, introspectionCache }) {
+      if (session.userId !== null && config.matrix !== undefined) {
+        await enqueueSyncDevices(repos.queue, rng, clock, session.userId);
+      }
+      const ended = await repos.oauth2Sessions.finish(clock, session);
+      await introspectionCache?.invalidate({ session: session.id });
+      return ended;
+    },
+    extraFilters: [
+      {
+        parameter: {
           name: 'filter[client]',
           in: 'query',
-          description: 'Only the sessions of this client',
-          schema: ulidSchema,
+          description: 'Only the sessions of this client (repeat it for any of several)',
+          schema: z.array(ulidSchema),
         },
-        {
-          name: 'filter[status]',
+        async read(query, links, repos, filter) {
+          const clients = ulidListFilter(query, 'client', links).map(asOAuth2ClientId);
+          if (clients.length === 0) return filter;
+          for (const client of clients) {
+            if ((await repos.oauth2Clients.lookup(client)) === null) {
+              throw new AdminError(404, `Client ID ${client} not found`);
+            }
+          }
+          return { ...filter, clientIds: clients };
+        },
+      },
+      {
+        parameter: {
+          name: 'filter[client-kind]',
           in: 'query',
-          description: 'Only active or only finished sessions',
-          schema: z.enum(statusValues),
+          description: 'Only the sessions of static (configured) or dynamic (registered) clients',
+          schema: z.enum(clientKinds),
         },
-      ],
-      responses: {
-        200: {
-          description: 'A page of OAuth 2.0 sessions',
-          schema: paginatedResponseSchema(oauth2SessionKind),
+        read: async (query, links, _repos, filter) => {
+          const clientKind = enumFilter(query, 'client-kind', clientKinds, links);
+          return clientKind === undefined ? filter : { ...filter, clientKind };
         },
-        ...errorResponses(400, 404),
       },
-    },
-    async ({ repos, query }) => {
-      const links = new FilterLinks(oauth2SessionKind.path);
-      let filter: OAuth2SessionFilter = {};
-      const user = ulidFilter(query, 'user', links);
-      if (user !== undefined) {
-        if ((await repos.users.lookup(asUserId(user))) === null) throw notFound('User', user);
-        filter = { ...filter, userId: asUserId(user) };
-      }
-      const client = ulidFilter(query, 'client', links);
-      if (client !== undefined) {
-        if ((await repos.oauth2Clients.lookup(asOAuth2ClientId(client))) === null) {
-          throw new AdminError(404, `Client ID ${client} not found`);
-        }
-        filter = { ...filter, clientId: asOAuth2ClientId(client) };
-      }
-      const state = enumFilter(query, 'status', statusValues, links);
-      if (state !== undefined) filter = { ...filter, state };
-      const pagination = parsePagination<OAuth2SessionId>(query);
-      const page = await repos.oauth2Sessions.list(filter, pagination);
-      const count = await repos.oauth2Sessions.count(filter);
-      return {
-        body: paginatedResponse(oauth2SessionKind, links.base, pagination, page, count, attributes),
-      };
-    },
-  );
-
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/oauth2-sessions/:id',
-      operationId: 'getOAuth2Session',
-      summary: 'Get an OAuth 2.0 session',
-      tag: 'oauth2-session',
-      parameters: [
-        { name: 'id', in: 'path', description: 'The ID of the session', schema: ulidSchema },
-      ],
-      responses: {
-        200: {
-          description: 'The OAuth 2.0 session',
-          schema: singleResponseSchema(oauth2SessionKind),
+      userSessionFilter(),
+      {
+        parameter: {
+          name: 'filter[scope]',
+          in: 'query',
+          description: 'Only the sessions holding this scope token (repeat it: all of them)',
+          schema: z.array(z.string()),
         },
-        ...errorResponses(400, 404),
+        read: async (query, links, _repos, filter) => {
+          const scopes = scopeListFilter(query, 'scope', links);
+          return scopes.length === 0 ? filter : { ...filter, scopes };
+        },
       },
-    },
-    async ({ repos, params }) => {
-      const id = ulidParam(params);
-      const session = await repos.oauth2Sessions.lookup(asOAuth2SessionId(id));
-      if (session === null) throw notFound('OAuth 2.0 session', id);
-      return { body: singleResponse(oauth2SessionKind, session.id, attributes(session)) };
-    },
-  );
+    ],
+  });
 }

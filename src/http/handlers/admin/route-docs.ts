@@ -1,9 +1,13 @@
-// Pieces every Admin API route declaration shares: the pagination query parameters and the
-// error responses (401 and 403 are possible on every route, since every route needs the token).
+// Pieces every Admin API route declaration shares: the list query parameters (the window and
+// `count`) and the error responses (401 and 403 are possible on every route: all need the token).
 
 import { z } from 'zod';
 import { errorResponseSchema } from '../../../admin/jsonapi.ts';
-import { MAX_PAGE_SIZE } from '../../../admin/pagination.ts';
+import {
+  INCLUDE_COUNT_VALUES,
+  MAX_PAGE_SIZE,
+  type IncludeCount,
+} from '../../../admin/pagination.ts';
 import type { RouteParameter } from '../../../admin/openapi.ts';
 import { ulidSchema } from '../../../admin/jsonapi.ts';
 
@@ -18,6 +22,14 @@ export const listParameters: readonly RouteParameter[] = [
     in: 'query',
     description: 'Items before this cursor',
     schema: ulidSchema,
+  },
+  {
+    name: 'count',
+    in: 'query',
+    description:
+      'Include the total number of items (`true`, the default), leave it out (`false`), or ' +
+      'answer only the total (`only`)',
+    schema: z.enum(INCLUDE_COUNT_VALUES as [IncludeCount, ...IncludeCount[]]),
   },
 ];
 

@@ -3,28 +3,14 @@
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  paginatedResponse,
-  paginatedResponseSchema,
-  singleResponse,
-  singleResponseSchema,
-  ulidSchema,
-  type ResourceKind,
-} from '../../../admin/jsonapi.ts';
-import { parsePagination, queryValue } from '../../../admin/pagination.ts';
-import { asUserId } from '../../../model/ids.ts';
+import { ulidSchema, type ResourceKind } from '../../../admin/jsonapi.ts';
+import { queryValue } from '../../../admin/pagination.ts';
 import { asUserEmailId, type UserEmail, type UserEmailId } from '../../../model/user-email.ts';
 import type { UserEmailFilter } from '../../../storage/user-email-repository.ts';
-import { notFound } from './admin-error.ts';
-import {
-  ADMIN_PREFIX,
-  adminRoute,
-  ulidParam,
-  type AdminDeps,
-  type RouteList,
-} from './admin-route.ts';
-import { FilterLinks, ulidFilter } from './filters.ts';
-import { errorResponses, listParameters } from './route-docs.ts';
+import type { Pagination } from '../../../storage/user-repository.ts';
+import { ADMIN_PREFIX, type AdminDeps, type RouteList } from './admin-route.ts';
+import { registerGetById } from './get-by-id-route.ts';
+import { knownUserFilter, registerList } from './list-route.ts';
 
 export const userEmailKind = {
   type: 'user-email',
@@ -45,84 +31,54 @@ const attributes = (email: UserEmail): z.infer<typeof userEmailKind.attributes> 
 });
 
 export function registerUserEmails(app: FastifyInstance, deps: AdminDeps, routes: RouteList): void {
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/user-emails',
-      operationId: 'listUserEmails',
-      summary: 'List user emails',
-      tag: 'user-email',
-      parameters: [
-        ...listParameters,
-        {
-          name: 'filter[user]',
-          in: 'query',
-          description: 'Only the addresses of this user',
-          schema: ulidSchema,
-        },
-        {
-          name: 'filter[email]',
-          in: 'query',
-          description: 'Only this address (in any case)',
-          schema: z.string(),
-        },
-      ],
-      responses: {
-        200: {
-          description: 'A page of user emails',
-          schema: paginatedResponseSchema(userEmailKind),
-        },
-        ...errorResponses(400, 404),
+  registerList(app, deps, routes, {
+    kind: userEmailKind,
+    operationId: 'listUserEmails',
+    summary: 'List user emails',
+    tag: 'user-email',
+    description: 'A page of user emails',
+    filters: [
+      {
+        name: 'filter[user]',
+        in: 'query',
+        description: 'Only the addresses of this user',
+        schema: ulidSchema,
       },
-    },
-    async ({ repos, query }) => {
-      const links = new FilterLinks(userEmailKind.path);
+      {
+        name: 'filter[email]',
+        in: 'query',
+        description: 'Only this address (in any case)',
+        schema: z.string(),
+      },
+    ],
+    errors: [400, 404],
+    readFilter: async (query, links, repos) => {
       let filter: UserEmailFilter = {};
-      const user = ulidFilter(query, 'user', links);
-      if (user !== undefined) {
-        if ((await repos.users.lookup(asUserId(user))) === null) throw notFound('User', user);
-        filter = { ...filter, userId: asUserId(user) };
-      }
+      const userId = await knownUserFilter(query, 'user', links, repos);
+      if (userId !== undefined) filter = { ...filter, userId };
       const email = queryValue(query, 'filter[email]');
       if (email !== undefined) {
         links.add('email', email);
         filter = { ...filter, email };
       }
-      const pagination = parsePagination<UserEmailId>(query);
-      const page = await repos.userEmails.list(filter, pagination);
-      const count = await repos.userEmails.count(filter);
-      return {
-        body: paginatedResponse(userEmailKind, links.base, pagination, page, count, attributes),
-      };
+      return filter;
     },
-  );
+    listing: (repos, filter) => ({
+      list: (pagination: Pagination<UserEmailId>) => repos.userEmails.list(filter, pagination),
+      count: () => repos.userEmails.count(filter),
+    }),
+    attributes,
+  });
 
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/user-emails/:id',
-      operationId: 'getUserEmail',
-      summary: 'Get a user email',
-      tag: 'user-email',
-      parameters: [
-        { name: 'id', in: 'path', description: 'The ID of the user email', schema: ulidSchema },
-      ],
-      responses: {
-        200: { description: 'The user email', schema: singleResponseSchema(userEmailKind) },
-        ...errorResponses(400, 404),
-      },
-    },
-    async ({ repos, params }) => {
-      const id = ulidParam(params);
-      const email = await repos.userEmails.lookup(asUserEmailId(id));
-      if (email === null) throw notFound('User email', id);
-      return { body: singleResponse(userEmailKind, email.id, attributes(email)) };
-    },
-  );
+  registerGetById(app, deps, routes, {
+    kind: userEmailKind,
+    operationId: 'getUserEmail',
+    summary: 'Get a user email',
+    tag: 'user-email',
+    description: 'The user email',
+    idDescription: 'The ID of the user email',
+    lookup: (repos, id) => repos.userEmails.lookup(asUserEmailId(id)),
+    notFound: (id) => `User email ID ${id} not found`,
+    attributes,
+  });
 }

@@ -1,20 +1,18 @@
 // The Admin API's user registration tokens (MAS: admin/v1/user_registration_tokens): the list,
 // narrowed by `filter[used]`, `filter[revoked]`, `filter[expired]` and `filter[valid]`; one
 // token by id; creation (a random 12-character token unless one is given; the same text twice
-// is a 409); revoke and unrevoke (a 400 when already in that state, as MAS).
+// is a 409); changing its expiry and usage limit (PUT; null removes either); revoke and unrevoke
+// (a 400 when already in that state, as MAS).
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   errorResponseSchema,
-  paginatedResponse,
-  paginatedResponseSchema,
   singleResponse,
   singleResponseSchema,
   ulidSchema,
   type ResourceKind,
 } from '../../../admin/jsonapi.ts';
-import { parsePagination } from '../../../admin/pagination.ts';
 import type { RouteParameter } from '../../../admin/openapi.ts';
 import {
   asUserRegistrationTokenId,
@@ -25,6 +23,7 @@ import {
 import { randomString } from '../../../rng.ts';
 import type { UserRegistrationTokenFilter } from '../../../storage/registration-token-repository.ts';
 import type { Repositories } from '../../../storage/storage.ts';
+import type { Pagination } from '../../../storage/user-repository.ts';
 import { AdminError } from './admin-error.ts';
 import {
   ADMIN_PREFIX,
@@ -33,8 +32,10 @@ import {
   type AdminDeps,
   type RouteList,
 } from './admin-route.ts';
-import { booleanFilter, FilterLinks } from './filters.ts';
-import { errorResponses, listParameters } from './route-docs.ts';
+import { booleanFilter } from './filters.ts';
+import { registerGetById } from './get-by-id-route.ts';
+import { registerList } from './list-route.ts';
+import { errorResponses } from './route-docs.ts';
 
 const timestamp = z.iso.datetime();
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -65,7 +66,7 @@ const idParameter: RouteParameter = {
   description: 'The ID of the registration token',
   schema: ulidSchema,
 };
-const notFound = (id: string) => new AdminError(404, `Registration token with ID ${id} not found`);
+const notFoundTitle = (id: string) => `Registration token with ID ${id} not found`;
 
 export function registerUserRegistrationTokens(
   app: FastifyInstance,
@@ -90,7 +91,7 @@ export function registerUserRegistrationTokens(
   });
   const requireToken = async (repos: Repositories, id: string) => {
     const token = await repos.registrationTokens.lookup(asUserRegistrationTokenId(id));
-    if (token === null) throw notFound(id);
+    if (token === null) throw new AdminError(404, notFoundTitle(id));
     return token;
   };
   const flag = (name: string, description: string): RouteParameter => ({
@@ -100,72 +101,46 @@ export function registerUserRegistrationTokens(
     schema: z.enum(['true', 'false']),
   });
 
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/user-registration-tokens',
-      operationId: 'listUserRegistrationTokens',
-      summary: 'List user registration tokens',
-      tag: 'user-registration-token',
-      parameters: [
-        ...listParameters,
-        flag('used', 'Only tokens used at least once (true) or never (false)'),
-        flag('revoked', 'Only revoked (true) or unrevoked (false) tokens'),
-        flag('expired', 'Only expired (true) or unexpired (false) tokens'),
-        flag('valid', 'Only tokens usable now (true) or not (false)'),
-      ],
-      responses: {
-        200: {
-          description: 'A page of registration tokens',
-          schema: paginatedResponseSchema(registrationTokenKind),
-        },
-        ...errorResponses(400),
-      },
-    },
-    async ({ repos, query }) => {
-      const links = new FilterLinks(registrationTokenKind.path);
+  registerList(app, deps, routes, {
+    kind: registrationTokenKind,
+    operationId: 'listUserRegistrationTokens',
+    summary: 'List user registration tokens',
+    tag: 'user-registration-token',
+    description: 'A page of registration tokens',
+    filters: [
+      flag('used', 'Only tokens used at least once (true) or never (false)'),
+      flag('revoked', 'Only revoked (true) or unrevoked (false) tokens'),
+      flag('expired', 'Only expired (true) or unexpired (false) tokens'),
+      flag('valid', 'Only tokens usable now (true) or not (false)'),
+    ],
+    errors: [400],
+    readFilter: (query, links) => {
       let filter: UserRegistrationTokenFilter = { now: deps.clock.now() };
       for (const name of ['used', 'revoked', 'expired', 'valid'] as const) {
         const value = booleanFilter(query, name, links);
         if (value !== undefined) filter = { ...filter, [name]: value };
       }
-      const pagination = parsePagination<UserRegistrationTokenId>(query);
-      const page = await repos.registrationTokens.listPage(filter, pagination);
-      const count = await repos.registrationTokens.count(filter);
-      return {
-        body: paginatedResponse(
-          registrationTokenKind,
-          links.base,
-          pagination,
-          page,
-          count,
-          attributes,
-        ),
-      };
+      return filter;
     },
-  );
+    listing: (repos, filter) => ({
+      list: (pagination: Pagination<UserRegistrationTokenId>) =>
+        repos.registrationTokens.listPage(filter, pagination),
+      count: () => repos.registrationTokens.count(filter),
+    }),
+    attributes,
+  });
 
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/user-registration-tokens/:id',
-      operationId: 'getUserRegistrationToken',
-      summary: 'Get a user registration token',
-      tag: 'user-registration-token',
-      parameters: [idParameter],
-      responses: {
-        200: { description: 'The registration token', schema: single },
-        ...errorResponses(400, 404),
-      },
-    },
-    async ({ repos, params }) => answer(await requireToken(repos, ulidParam(params))),
-  );
+  registerGetById(app, deps, routes, {
+    kind: registrationTokenKind,
+    operationId: 'getUserRegistrationToken',
+    summary: 'Get a user registration token',
+    tag: 'user-registration-token',
+    description: 'The registration token',
+    idDescription: idParameter.description,
+    lookup: (repos, id) => repos.registrationTokens.lookup(asUserRegistrationTokenId(id)),
+    notFound: notFoundTitle,
+    attributes,
+  });
 
   const addBody = z
     .object({
@@ -206,6 +181,53 @@ export function registerUserRegistrationTokens(
         throw new AdminError(409, 'A registration token with the same token already exists');
       }
       return answer(token, 201);
+    },
+  );
+
+  const updateBody = z
+    .object({
+      expires_at: z.iso
+        .datetime({ offset: true })
+        .nullable()
+        .optional()
+        .meta({ description: 'The new expiry; null for none; absent to keep it' }),
+      usage_limit: z
+        .number()
+        .int()
+        .min(0)
+        .max(4294967295)
+        .nullable()
+        .optional()
+        .meta({ description: 'The new usage limit; null for none; absent to keep it' }),
+    })
+    .meta({ id: 'EditUserRegistrationTokenRequest' });
+  adminRoute(
+    app,
+    deps,
+    routes,
+    {
+      method: 'PUT',
+      path: '/user-registration-tokens/:id',
+      operationId: 'updateUserRegistrationToken',
+      summary: 'Update a registration token',
+      tag: 'user-registration-token',
+      parameters: [idParameter],
+      body: updateBody,
+      responses: {
+        200: { description: 'The registration token, updated', schema: single },
+        ...errorResponses(400, 404),
+      },
+    },
+    async ({ repos, params, body }) => {
+      const id = ulidParam(params);
+      const token = await requireToken(repos, id);
+      const updated = await repos.registrationTokens.update(token, {
+        ...(body.expires_at === undefined
+          ? {}
+          : { expiresAt: body.expires_at === null ? null : new Date(body.expires_at) }),
+        ...(body.usage_limit === undefined ? {} : { usageLimit: body.usage_limit }),
+      });
+      return answer(updated);
     },
   );
 

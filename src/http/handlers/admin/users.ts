@@ -1,27 +1,24 @@
-// The Admin API's users (MAS: admin/v1/users): list with `filter[admin]` and `filter[status]`,
-// one by id or by username, and the state changes: set-password, set-admin, lock, unlock,
+// The Admin API's users (MAS: admin/v1/users): list with `filter[admin]`, `filter[legacy-guest]`,
+// `filter[search]`, `filter[status]`, `filter[active-oauth2-client]` (repeatable: any of them),
+// `filter[has-active-oauth2-session]` and `filter[has-active-compat-session]`; one by id or by
+// username, and the state changes: set-password, set-admin, lock, unlock,
 // deactivate (queues the deactivate-user job, which ends every session here and on the
 // homeserver) and reactivate (queues reactivate-user). Each answers with the user as it now is.
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  paginatedResponse,
+  listResponse,
   paginatedResponseSchema,
   singleResponse,
   singleResponseSchema,
   ulidSchema,
   type ResourceKind,
 } from '../../../admin/jsonapi.ts';
-import {
-  BadAdminRequest,
-  parsePagination,
-  queryValue,
-  type Query,
-} from '../../../admin/pagination.ts';
+import { queryValue, type Query } from '../../../admin/pagination.ts';
 import type { RouteParameter } from '../../../admin/openapi.ts';
 import type { HashedPassword } from '../../../crypto/password-manager.ts';
-import { asUserId, type UserId } from '../../../model/ids.ts';
+import { asOAuth2ClientId, asUserId, type UserId } from '../../../model/ids.ts';
 import type { User } from '../../../model/user.ts';
 import { checkPasswordComplexity, complexityMessage } from '../../../policy/password-complexity.ts';
 import {
@@ -30,7 +27,7 @@ import {
   enqueueReactivateUser,
 } from '../../../storage/matrix-jobs.ts';
 import type { Repositories } from '../../../storage/storage.ts';
-import type { UserFilter } from '../../../storage/user-repository.ts';
+import type { Pagination, UserFilter } from '../../../storage/user-repository.ts';
 import { AdminError, notFound } from './admin-error.ts';
 import {
   ADMIN_PREFIX,
@@ -39,6 +36,7 @@ import {
   type AdminDeps,
   type RouteList,
 } from './admin-route.ts';
+import { booleanFilter, enumFilter, FilterLinks, ulidListFilter } from './filters.ts';
 import { errorResponses, listParameters } from './route-docs.ts';
 
 const timestamp = z.iso.datetime();
@@ -81,26 +79,25 @@ const idParameter: RouteParameter = {
 const statusValues = ['active', 'locked', 'deactivated'] as const;
 
 function userFilter(query: Query): { filter: UserFilter; base: string } {
-  const parts: string[] = [];
-  let filter: UserFilter = {};
-  const admin = queryValue(query, 'filter[admin]');
-  if (admin !== undefined) {
-    if (admin !== 'true' && admin !== 'false') {
-      throw new BadAdminRequest('filter[admin] must be true or false');
-    }
-    filter = { ...filter, canRequestAdmin: admin === 'true' };
-    parts.push(`filter[admin]=${admin}`);
-  }
-  const status = queryValue(query, 'filter[status]');
-  if (status !== undefined) {
-    if (!(statusValues as readonly string[]).includes(status)) {
-      throw new BadAdminRequest('filter[status] must be one of active, locked, deactivated');
-    }
-    filter = { ...filter, state: status as (typeof statusValues)[number] };
-    parts.push(`filter[status]=${status}`);
-  }
-  const base = userKind.path + (parts.length === 0 ? '' : `?${parts.join('&')}`);
-  return { filter, base };
+  const links = new FilterLinks(userKind.path);
+  const admin = booleanFilter(query, 'admin', links);
+  const legacyGuest = booleanFilter(query, 'legacy-guest', links);
+  const search = queryValue(query, 'filter[search]');
+  if (search !== undefined) links.add('search', search);
+  const state = enumFilter(query, 'status', statusValues, links);
+  const clients = ulidListFilter(query, 'active-oauth2-client', links).map(asOAuth2ClientId);
+  const oauth2 = booleanFilter(query, 'has-active-oauth2-session', links);
+  const compat = booleanFilter(query, 'has-active-compat-session', links);
+  const filter: UserFilter = {
+    ...(admin === undefined ? {} : { canRequestAdmin: admin }),
+    ...(legacyGuest === undefined ? {} : { legacyGuest }),
+    ...(search === undefined ? {} : { search }),
+    ...(state === undefined ? {} : { state }),
+    ...(clients.length === 0 ? {} : { activeOAuth2ClientIds: clients }),
+    ...(oauth2 === undefined ? {} : { hasActiveOAuth2Session: oauth2 }),
+    ...(compat === undefined ? {} : { hasActiveCompatSession: compat }),
+  };
+  return { filter, base: links.base };
 }
 
 async function requireUser(repos: Repositories, id: string): Promise<User> {
@@ -131,10 +128,41 @@ export function registerUsers(app: FastifyInstance, deps: AdminDeps, routes: Rou
           schema: z.enum(['true', 'false']),
         },
         {
+          name: 'filter[legacy-guest]',
+          in: 'query',
+          description: 'Only guests (true: nobody, Gatehouse has none) or only non-guests (false)',
+          schema: z.enum(['true', 'false']),
+        },
+        {
+          name: 'filter[search]',
+          in: 'query',
+          description: 'Only users whose username contains this (any case)',
+          schema: z.string(),
+        },
+        {
           name: 'filter[status]',
           in: 'query',
           description: 'Only users in this state',
           schema: z.enum(statusValues),
+        },
+        {
+          name: 'filter[active-oauth2-client]',
+          in: 'query',
+          description:
+            'Only users with an active OAuth 2.0 session of this client (repeat it for any of several)',
+          schema: z.array(ulidSchema),
+        },
+        {
+          name: 'filter[has-active-oauth2-session]',
+          in: 'query',
+          description: 'Only users with (true) or without (false) an active OAuth 2.0 session',
+          schema: z.enum(['true', 'false']),
+        },
+        {
+          name: 'filter[has-active-compat-session]',
+          in: 'query',
+          description: 'Only users with (true) or without (false) an active compatibility session',
+          schema: z.enum(['true', 'false']),
         },
       ],
       responses: {
@@ -144,12 +172,11 @@ export function registerUsers(app: FastifyInstance, deps: AdminDeps, routes: Rou
     },
     async ({ repos, query }) => {
       const { filter, base } = userFilter(query);
-      const pagination = parsePagination<UserId>(query);
-      const page = await repos.users.list(filter, pagination);
-      const count = await repos.users.count(filter);
-      return {
-        body: paginatedResponse(userKind, base, pagination, page, count, userAttributes),
+      const listing = {
+        list: (pagination: Pagination<UserId>) => repos.users.list(filter, pagination),
+        count: () => repos.users.count(filter),
       };
+      return { body: await listResponse(userKind, base, query, listing, userAttributes) };
     },
   );
 

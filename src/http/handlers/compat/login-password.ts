@@ -141,6 +141,8 @@ export async function passwordLogin(
       isSynapseAdmin: false,
       refreshableTtlSeconds: login.refreshableTtlSeconds,
     });
+    // The session's first activity, with the client's address, in the same transaction.
+    await repos.compatSessions.recordActivity(started.session.id, deps.clock.now(), login.ip);
     return { ...started, user };
   });
 }

@@ -1,8 +1,11 @@
 // GET and POST /complete-compat-sso/{id}: the human page of the legacy SSO flow (MAS:
 // compat/login_sso_complete.rs). It needs a signed-in browser (else /login?next=here), then asks
-// "Continue to <client host>?". POST (with CSRF) completes the login within 30 minutes of its
-// start: a new `loginToken` is made (only its hash is kept) and the browser goes to the client's
-// `redirectUrl` with `loginToken` added; the client exchanges it with `m.login.token`.
+// "Continue to <client host>?" — unless the user is at the soft session limit
+// (`experimental.session_limit`), which sends them to the session-limit page first
+// (../human/session-limit.ts) and back here (GET and POST alike). POST (with CSRF) completes the
+// login within 30 minutes of its start: a new `loginToken` is made (only its hash is kept) and the
+// browser goes to the client's `redirectUrl` with `loginToken` added; the client exchanges it with
+// `m.login.token`.
 //
 // Registered by the `human` resource: it is a page with the human pages' cookies, CSP and errors.
 
@@ -19,7 +22,10 @@ import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, type CurrentBrowserSession } from '../../browser-session.ts';
 import { csrfToken, CSRF_FIELD } from '../../csrf.ts';
 import { loginRedirect, requireCsrf } from '../human/link.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from '../human/page.ts';
+import { pageError, param, sendPage, type HumanDeps, type HumanPageError } from '../human/page.ts';
+import { pageMessage } from '../human/page-message.ts';
+import { sessionLimitRedirect } from '../human/session-limit.ts';
+import { checkSessionLimit } from '../../../services/session-limit.ts';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -27,17 +33,13 @@ const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 const LOGIN_TOKEN_LENGTH = 32;
 
 const notFound = (): HumanPageError =>
-  new HumanPageError(
+  pageError(
     404,
-    'Unknown sign-in request',
-    'This link does not match any sign-in request.',
+    'authorize.compat_sso_not_found_title',
+    pageMessage('authorize.compat_sso_not_found'),
   );
 const gone = (): HumanPageError =>
-  new HumanPageError(
-    400,
-    'This sign-in request can no longer be used',
-    'It has expired or was already completed. Start signing in again from your app.',
-  );
+  pageError(400, 'authorize.compat_sso_gone_title', pageMessage('authorize.compat_sso_gone'));
 
 type Loaded =
   | { readonly kind: 'sign-in' }
@@ -59,6 +61,12 @@ async function load(
   const login = await repos.compatSsoLogins.lookup(asCompatSsoLoginId(rawId));
   if (login === null) throw notFound();
   if (ssoLoginStage(login, deps.clock.now()) !== 'pending') throw gone();
+  // The soft session limit (an interactive sign-in): over it, the user ends sessions first and
+  // comes back here.
+  const limit = await checkSessionLimit(repos, current.user, deps.config, 'interactive', deps);
+  if (!limit.allowed) {
+    throw sessionLimitRedirect(deps, `${deps.urls.basePath}complete-compat-sso/${login.id}`);
+  }
   return { kind: 'ok', current, login };
 }
 

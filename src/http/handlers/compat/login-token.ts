@@ -59,6 +59,8 @@ export async function tokenLogin(
       if (error instanceof StateConflictError) throw forbidden('This login token was already used');
       throw error;
     }
+    // The session's first activity, with the client's address, in the same transaction.
+    await repos.compatSessions.recordActivity(started.session.id, deps.clock.now(), login.ip);
     return { ...started, user };
   });
 }

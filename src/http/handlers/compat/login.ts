@@ -3,8 +3,20 @@
 // GET lists the flows. POST reads top to bottom: parse the JSON body → the login type's own
 // check (a password, see ./login-password.ts, or a `loginToken` from the SSO flow, see
 // ./login-token.ts) → one transaction that starts the compat session, replacing any session that
-// held the device, and issues its tokens → the device created on the homeserver (the session is
-// ended again if that fails) → the Matrix login response.
+// held the device, issues its tokens and records the session's first activity with the client's
+// address (MAS records activity at login too; each login type does it in that transaction) → the
+// device created on the homeserver (the session is ended again if that fails) → the Matrix login
+// response.
+//
+// Later activity is recorded when the homeserver introspects the session's tokens (through the
+// activity tracker, as for OAuth 2.0 sessions; see ../oauth2/introspect.ts). The caller there is
+// the homeserver, so the address recorded here at login is the last one known of the client.
+//
+// No `well_known` in the response, as MAS (which has never sent one): the spec makes it
+// optional, and clients that get one reconfigure themselves to its `m.homeserver.base_url`. The
+// only homeserver URL Gatehouse knows is `matrix.endpoint`, where Gatehouse itself reaches the
+// homeserver (often an internal address such as http://localhost:8008/), not the public URL
+// clients use, so sending it would point clients at an address they cannot reach.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { generateDeviceId, isValidDeviceId } from '../../../services/compat-sessions.ts';

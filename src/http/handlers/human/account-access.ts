@@ -5,6 +5,7 @@
 // the same (after its CSRF check), so a session that ended in another tab lands on the login page.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HomeserverConnection } from '../../../matrix/homeserver-connection.ts';
 import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, type CurrentBrowserSession } from '../../browser-session.ts';
@@ -14,6 +15,8 @@ import { param, type HumanDeps } from './page.ts';
 
 export type AccountDeps = HumanDeps & {
   readonly introspectionCache?: IntrospectionCache | undefined;
+  /** The homeserver (profile, device names, cross-signing reset); absent or null without one. */
+  readonly homeserver?: HomeserverConnection | null | undefined;
 };
 
 /** The account pages' paths, relative to the base path. */
@@ -22,6 +25,12 @@ export const ACCOUNT_PATHS = {
   sessions: 'account/sessions',
   consents: 'account/consents',
   password: 'account/password',
+  profile: 'account/profile',
+  emails: 'account/emails',
+  deactivate: 'account/deactivate',
+  crossSigningReset: 'account/cross-signing-reset',
+  tokens: 'account/tokens',
+  upstream: 'account/upstream',
 } as const;
 
 export function accountUrl(deps: Pick<HumanDeps, 'urls'>, page: keyof typeof ACCOUNT_PATHS) {
@@ -95,6 +104,17 @@ export function accountContext(
       sessions: accountUrl(deps, 'sessions'),
       consents: accountUrl(deps, 'consents'),
       password: passwordChangeAllowed(deps) ? accountUrl(deps, 'password') : null,
+      profile: accountUrl(deps, 'profile'),
+      emails: accountUrl(deps, 'emails'),
+      tokens: deps.config.account.personal_access_tokens_allowed
+        ? accountUrl(deps, 'tokens')
+        : null,
+      // Shown when upstream providers are configured.
+      upstream:
+        deps.config.upstream_oauth2.providers.length > 0 ? accountUrl(deps, 'upstream') : null,
+      deactivate: deps.config.account.account_deactivation_allowed
+        ? accountUrl(deps, 'deactivate')
+        : null,
     },
   };
 }

@@ -15,7 +15,8 @@ import {
   type AccountDeps,
 } from './account-access.ts';
 import { clientDisplayName } from './device-consent.ts';
-import { HumanPageError, param, sendPage } from './page.ts';
+import { pageError, param, sendPage } from './page.ts';
+import { pageMessage } from './page-message.ts';
 
 export function registerAccountConsents(app: FastifyInstance, deps: AccountDeps): void {
   const listPath = accountUrl(deps, 'consents');
@@ -52,10 +53,10 @@ export function registerAccountConsents(app: FastifyInstance, deps: AccountDeps)
         const current = await signedIn(request, deps, repos);
         const mine = (await repos.consents.listForUser(current.user.id)).find((c) => c.id === id);
         if (mine === undefined) {
-          throw new HumanPageError(
+          throw pageError(
             404,
-            'Consent not found',
-            'This application is not in your list of allowed applications.',
+            'account.consents.not_found_title',
+            pageMessage('account.consents.not_found'),
             { back: listPath },
           );
         }

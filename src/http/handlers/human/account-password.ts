@@ -24,29 +24,25 @@ import {
   signedIn,
   type AccountDeps,
 } from './account-access.ts';
-import { HumanPageError, param, sendPage } from './page.ts';
+import { passwordComplexityMessage } from './policy-messages.ts';
+import { busyPageError, pageError, param, sendPage } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 
 type FieldErrors = Partial<
-  Record<'current_password' | 'new_password' | 'new_password_confirm', string>
+  Record<'current_password' | 'new_password' | 'new_password_confirm', PageMessage>
 >;
 
 export function registerAccountPassword(app: FastifyInstance, deps: AccountDeps): void {
   const formPath = accountUrl(deps, 'password');
 
   const unavailable = () =>
-    new HumanPageError(
+    pageError(
       404,
-      'Password change unavailable',
-      'Passwords cannot be changed on this server.',
-      {
-        back: accountUrl(deps, 'overview'),
-      },
+      'account.password.unavailable_title',
+      pageMessage('account.password.unavailable'),
+      { back: accountUrl(deps, 'overview') },
     );
-  const tooBusy = () =>
-    new HumanPageError(503, 'Too busy', 'The server is busy. Please try again in a moment.', {
-      back: formPath,
-      headers: { 'retry-after': '5' },
-    });
+  const tooBusy = () => busyPageError(formPath);
 
   function sendForm(
     request: FastifyRequest,
@@ -116,14 +112,16 @@ export function registerAccountPassword(app: FastifyInstance, deps: AccountDeps)
       const account = current.user.username;
       await limitOrPage(() => deps.rateLimiter.checkPasswordChange(request.ip, account), formPath);
       if (currentPassword === '' || !(await verify(stored, currentPassword))) {
-        return again({ current_password: 'This is not your current password.' });
+        return again({ current_password: pageMessage('account.wrong_password') });
       }
       await deps.rateLimiter.passwordChangeSucceeded(account);
 
       // check the new password
-      if (newPassword === '') return again({ new_password: 'Choose a new password.' });
+      if (newPassword === '') {
+        return again({ new_password: pageMessage('account.password.new_required') });
+      }
       if (newPassword !== confirm) {
-        return again({ new_password_confirm: 'The two passwords do not match.' });
+        return again({ new_password_confirm: pageMessage('policy.passwords_mismatch') });
       }
       const complexity = await checkPasswordComplexity(
         newPassword,
@@ -131,7 +129,7 @@ export function registerAccountPassword(app: FastifyInstance, deps: AccountDeps)
         [account, deps.config.branding.service_name ?? ''],
       );
       if (!complexity.ok) {
-        return again({ new_password: [complexity.reason, ...complexity.suggestions].join(' ') });
+        return again({ new_password: passwordComplexityMessage(complexity) });
       }
 
       // hash outside any transaction, then save

@@ -2,6 +2,8 @@
 // Android", or the raw string cut short when nothing is recognised. Only the well-known browsers,
 // Matrix clients and systems are named: this is a hint for people, not a device database.
 
+import { pageMessage, type PageMessage } from './page-message.ts';
+
 const BROWSERS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bElement\b/, 'Element'],
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
@@ -25,14 +27,22 @@ const SYSTEMS: ReadonlyArray<readonly [RegExp, string]> = [
 
 const MAX_RAW = 60;
 
-/** A short readable name for `userAgent`, or null when there is none. */
-export function readableUserAgent(userAgent: string | null): string | null {
+/**
+ * A short readable name for `userAgent`, as a message for a page: "Firefox on Linux" in the
+ * reader's language, or the agent's own text (cut short) when the browser or the system is not
+ * recognised; null when there is none.
+ */
+export function userAgentMessage(userAgent: string | null): PageMessage | null {
   if (userAgent === null || userAgent.trim() === '') return null;
   const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1] ?? null;
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1] ?? null;
-  if (browser !== null && system !== null) return `${browser} on ${system}`;
-  if (browser !== null) return browser;
+  if (browser !== null && system !== null) {
+    return pageMessage('account.user_agent.on', { browser, system });
+  }
+  if (browser !== null) return pageMessage('account.user_agent.other', { text: browser });
   const raw = userAgent.trim();
   const cut = raw.length > MAX_RAW ? `${raw.slice(0, MAX_RAW)}…` : raw;
-  return system !== null ? `${cut} (${system})` : cut;
+  return pageMessage('account.user_agent.other', {
+    text: system !== null ? `${cut} (${system})` : cut,
+  });
 }

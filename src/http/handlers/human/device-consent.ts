@@ -20,7 +20,8 @@ import { csrfToken, CSRF_FIELD } from '../../csrf.ts';
 import { checkUserGrantPolicy } from '../oauth2/authorize.ts';
 import { describeScopes } from '../oauth2/consent.ts';
 import { loginRedirect, requireCsrf } from './link.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
+import { pageError, param, sendPage, type HumanDeps, type HumanPageError } from './page.ts';
+import { pageMessage } from './page-message.ts';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -54,11 +55,7 @@ function clientContext(client: OAuth2Client) {
 }
 
 const gone = (): HumanPageError =>
-  new HumanPageError(
-    400,
-    'This code can no longer be used',
-    'It has expired or was already answered. Start again on your device to get a new code.',
-  );
+  pageError(400, 'device.errors.gone_title', pageMessage('device.errors.gone'));
 
 type Loaded =
   | { readonly kind: 'sign-in' }
@@ -78,10 +75,10 @@ async function load(
 ): Promise<Loaded> {
   const current = await currentBrowserSession(request, { ...deps, repos });
   if (current === null) return { kind: 'sign-in' };
-  const notFound = new HumanPageError(
+  const notFound = pageError(
     404,
-    'Unknown device request',
-    'This link does not match any device waiting for approval.',
+    'device.errors.not_found_title',
+    pageMessage('device.errors.not_found'),
     { back: `${deps.urls.basePath}link` },
   );
   if (!ULID.test(rawId)) throw notFound;
@@ -126,7 +123,9 @@ export function registerDeviceConsent(app: FastifyInstance, deps: HumanDeps): vo
     const action = param(request.body, 'action');
     requireCsrf(request, deps, here, param(request.body, CSRF_FIELD));
     if (action !== 'allow' && action !== 'deny') {
-      throw new HumanPageError(400, 'Choose an answer', 'Press Allow or Deny.', { back: here });
+      throw pageError(400, 'device.errors.choose_title', pageMessage('device.errors.choose'), {
+        back: here,
+      });
     }
 
     const outcome = await deps.storage.transaction(async (repos) => {
@@ -138,12 +137,12 @@ export function registerDeviceConsent(app: FastifyInstance, deps: HumanDeps): vo
       try {
         if (action === 'allow') {
           const scopes = grant.scope === '' ? [] : grant.scope.split(' ');
-          await checkUserGrantPolicy(repos, deps, {
-            grant: 'device_code',
-            scopes,
-            clientId: client.id,
-            user: current.user,
-          });
+          await checkUserGrantPolicy(
+            repos,
+            deps,
+            { grant: 'device_code', scopes, clientId: client.id, user: current.user },
+            here,
+          );
           await repos.deviceCodeGrants.fulfill(deps.clock, grant, current.session.id);
           await repos.consents.grant(deps.rng, deps.clock, current.user.id, client.id, scopes);
         } else {

@@ -36,7 +36,8 @@ import {
 import { csrfToken, CSRF_FIELD } from '../../csrf.ts';
 import { clientDisplayName } from './device-consent.ts';
 import { requireCsrf } from './link.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
+import { pageError, param, sendPage, type HumanDeps, type HumanPageError } from './page.ts';
+import { pageMessage, type MessageKey, type MessageVars } from './page-message.ts';
 
 export type EndSessionDeps = HumanDeps & {
   readonly keystore: Pick<Keystore, 'verify'>;
@@ -64,8 +65,8 @@ interface Validated {
   readonly redirectTo: string | null;
 }
 
-const refuse = (message: string): HumanPageError =>
-  new HumanPageError(400, 'Cannot sign out from here', message);
+const refuse = (message: MessageKey, vars?: MessageVars): HumanPageError =>
+  pageError(400, 'logout.errors.title', pageMessage(message, vars));
 
 function readRequest(source: unknown): LogoutRequest {
   // A value sent twice arrives as an array, which `param` ignores: refuse it rather than guess.
@@ -75,7 +76,7 @@ function readRequest(source: unknown): LogoutRequest {
         ? (source as Record<string, unknown>)[name]
         : undefined;
     if (value !== undefined && typeof value !== 'string')
-      throw refuse(`The parameter ${name} was sent more than once.`);
+      throw refuse('logout.errors.repeated_parameter', { name });
   }
   const get = (name: string) => {
     const value = param(source, name);
@@ -95,7 +96,7 @@ async function verifyHint(
   hint: string,
   deps: Pick<EndSessionDeps, 'keystore' | 'urls'>,
 ): Promise<Hint> {
-  const invalid = refuse('The sign-out request carries an ID token this server did not issue.');
+  const invalid = refuse('logout.errors.foreign_id_token');
   let claims: unknown;
   try {
     const { payload } = await deps.keystore.verify(hint);
@@ -127,21 +128,20 @@ async function validate(
   const hint =
     request.idTokenHint === undefined ? null : await verifyHint(request.idTokenHint, deps);
   if (hint !== null && request.clientId !== undefined && !hint.audiences.includes(request.clientId))
-    throw refuse('The client_id does not match the ID token.');
+    throw refuse('logout.errors.client_mismatch');
   // The client: named by client_id, else the hint's audience when it has exactly one.
   const clientId =
     request.clientId ?? (hint !== null && hint.audiences.length === 1 ? hint.audiences[0] : null);
   let client: OAuth2Client | null = null;
   if (clientId != null) {
     client = await repos.oauth2Clients.lookup(asOAuth2ClientId(clientId));
-    if (client === null) throw refuse('The application asking to sign you out is not known.');
+    if (client === null) throw refuse('logout.errors.unknown_client');
   }
   let redirectTo: string | null = null;
   if (request.postLogoutRedirectUri !== undefined) {
-    if (client === null)
-      throw refuse('The sign-out request names a return address but not the application.');
+    if (client === null) throw refuse('logout.errors.redirect_without_client');
     if (!client.postLogoutRedirectUris.includes(request.postLogoutRedirectUri))
-      throw refuse('The return address is not registered for this application.');
+      throw refuse('logout.errors.redirect_not_registered');
     redirectTo = withState(request.postLogoutRedirectUri, request.state);
   }
   return { client, hint, redirectTo };

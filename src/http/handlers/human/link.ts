@@ -15,9 +15,10 @@ import { deviceGrantStage } from '../../../model/device-code-grant.ts';
 import { currentBrowserSession } from '../../browser-session.ts';
 import { csrfToken, CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
 import { normaliseUserCode } from '../oauth2/device-authorization.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
+import { csrfPageError, param, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 
-const UNKNOWN_CODE = 'This code is not valid or has expired. Check the code on your device.';
+const UNKNOWN_CODE = pageMessage('link.unknown_code');
 
 /** Where the browser goes when it must sign in first: /login, then back to `next`. */
 export function loginRedirect(reply: FastifyReply, deps: HumanDeps, next: string): FastifyReply {
@@ -35,12 +36,7 @@ export function requireCsrf(
   try {
     verifyCsrf(request, deps, submitted);
   } catch (error) {
-    throw new HumanPageError(
-      400,
-      'This form cannot be accepted',
-      `${(error as Error).message} Go back, reload the page and try again.`,
-      { back },
-    );
+    throw csrfPageError(error, back);
   }
 }
 
@@ -49,7 +45,7 @@ function sendForm(
   reply: FastifyReply,
   deps: HumanDeps,
   code: string,
-  error: string | null,
+  error: PageMessage | null,
   status = 200,
 ): FastifyReply {
   return sendPage(

@@ -9,6 +9,11 @@
 // Wrong username and wrong password get the same answer, so the form does not reveal which
 // usernames exist. A locked or deactivated account is named only after its password was right.
 
+import {
+  providerButtons,
+  soleProviderRedirect,
+  type ProviderButton,
+} from '../upstream/provider-buttons.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   PasswordManagerBusyError,
@@ -21,9 +26,18 @@ import type { UserPassword } from '../../../model/user-password.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, startBrowserSession } from '../../browser-session.ts';
 import { csrfToken, CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
-import { HumanPageError, param, safeNext, sendPage, type HumanDeps } from './page.ts';
+import {
+  busyPageError,
+  csrfPageError,
+  param,
+  safeNext,
+  sendPage,
+  type HumanDeps,
+  type HumanPageError,
+} from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 
-const INVALID_CREDENTIALS = 'Invalid username or password.';
+const INVALID_CREDENTIALS = pageMessage('login.errors.invalid_credentials');
 
 /** `mxid:@alice:example.com` → `alice`; a plain localpart stays; anything else → ''. */
 export function usernameFromLoginHint(hint: string | undefined): string {
@@ -46,8 +60,10 @@ function localpart(input: string, serverName: string | null): string | null {
 interface FormState {
   next: string | null;
   username: string;
-  error: string | null;
+  error: PageMessage | null;
   signedInAs: string | null;
+  /** "Continue with …" buttons of the enabled upstream providers. */
+  providers: readonly ProviderButton[];
 }
 
 function sendForm(
@@ -67,26 +83,39 @@ function sendForm(
       username: state.username,
       error: state.error,
       signed_in_as: state.signedInAs,
+      upstream_providers: state.providers,
     },
     status,
   );
+}
+
+/** The provider buttons, read in their own transaction (the POST re-renders the form with them). */
+function loadProviderButtons(deps: HumanDeps, next: string | null): Promise<ProviderButton[]> {
+  return deps.storage.transaction((repos) => providerButtons(deps, repos, next));
 }
 
 export function registerLogin(app: FastifyInstance, deps: HumanDeps): void {
   const serverName = deps.config.matrix?.homeserver ?? null;
 
   app.get('/login', async (request, reply) => {
-    if (!deps.passwords.enabled) return sendPage(reply, deps, 'pages/login-disabled.html', {});
     const next = safeNext(param(request.query, 'next'));
     const hint = usernameFromLoginHint(param(request.query, 'login_hint'));
-    const current = await deps.storage.transaction((repos) =>
-      currentBrowserSession(request, { ...deps, repos }),
-    );
+    const { current, providers } = await deps.storage.transaction(async (repos) => ({
+      current: await currentBrowserSession(request, { ...deps, repos }),
+      providers: await providerButtons(deps, repos, next),
+    }));
+    // MAS's shortcut: passwords off and exactly one provider → straight to it.
+    const sole = soleProviderRedirect(deps, providers);
+    if (sole !== null) return reply.header('cache-control', 'no-store').redirect(sole, 303);
+    if (!deps.passwords.enabled) {
+      return sendPage(reply, deps, 'pages/login-disabled.html', { upstream_providers: providers });
+    }
     return sendForm(request, reply, deps, {
       next,
       username: current?.user.username ?? hint,
       error: null,
       signedInAs: current?.user.username ?? null,
+      providers,
     });
   });
 
@@ -97,18 +126,33 @@ export function registerLogin(app: FastifyInstance, deps: HumanDeps): void {
     const typedUsername = param(body, 'username') ?? '';
     const password = param(body, 'password') ?? '';
     // Nothing can change when passwords are off, so this needs no CSRF check.
-    if (!deps.passwords.enabled) return sendPage(reply, deps, 'pages/login-disabled.html', {}, 403);
+    if (!deps.passwords.enabled) {
+      const providers = await loadProviderButtons(deps, next);
+      return sendPage(
+        reply,
+        deps,
+        'pages/login-disabled.html',
+        { upstream_providers: providers },
+        403,
+      );
+    }
     verifyCsrfOrThrow(request, deps, param(body, CSRF_FIELD));
-    const again = (error: string, status: number) =>
+    const again = async (error: PageMessage, status: number) =>
       sendForm(
         request,
         reply,
         deps,
-        { next, username: typedUsername.trim(), error, signedInAs: null },
+        {
+          next,
+          username: typedUsername.trim(),
+          error,
+          signedInAs: null,
+          providers: await loadProviderButtons(deps, next),
+        },
         status,
       );
     if (typedUsername.trim() === '' || password === '') {
-      return again('Enter your username and password.', 400);
+      return again(pageMessage('login.errors.missing_fields'), 400);
     }
     const username = localpart(typedUsername, serverName);
     if (username === null) return again(INVALID_CREDENTIALS, 400);
@@ -181,7 +225,7 @@ export function registerLogin(app: FastifyInstance, deps: HumanDeps): void {
       );
       return session;
     });
-    if (session === null) return again('This account cannot sign in.', 403);
+    if (session === null) return again(pageMessage('login.errors.cannot_sign_in'), 403);
 
     // respond
     startBrowserSession(reply, deps, session);
@@ -197,12 +241,7 @@ function verifyCsrfOrThrow(
   try {
     verifyCsrf(request, deps, submitted);
   } catch (error) {
-    throw new HumanPageError(
-      400,
-      'This form cannot be accepted',
-      `${(error as Error).message} Go back, reload the page and try again.`,
-      { back: `${deps.urls.basePath}login` },
-    );
+    throw csrfPageError(error, `${deps.urls.basePath}login`);
   }
 }
 
@@ -221,17 +260,14 @@ async function userByEmail(
   return repos.users.lookup([...owners][0]!);
 }
 
-function accountRefusal(user: User): string | null {
-  if (isUserDeactivated(user)) return 'This account has been deactivated.';
-  if (isUserLocked(user)) return 'This account is locked. Contact the administrator.';
+function accountRefusal(user: User): PageMessage | null {
+  if (isUserDeactivated(user)) return pageMessage('login.errors.deactivated');
+  if (isUserLocked(user)) return pageMessage('login.errors.locked');
   return null;
 }
 
 function busyPage(deps: HumanDeps): HumanPageError {
-  return new HumanPageError(503, 'Too busy', 'The server is busy. Please try again in a moment.', {
-    back: `${deps.urls.basePath}login`,
-    headers: { 'retry-after': '5' },
-  });
+  return busyPageError(`${deps.urls.basePath}login`);
 }
 
 async function spendVerificationTime(deps: HumanDeps, password: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { asBrowserSessionId } from '../../../model/ids.ts';
 import { browserSessionIdFromCookie, endBrowserSession } from '../../browser-session.ts';
 import { CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
-import { HumanPageError, param, safeNext, type HumanDeps } from './page.ts';
+import { csrfPageError, param, safeNext, type HumanDeps } from './page.ts';
 
 export function registerLogout(app: FastifyInstance, deps: HumanDeps): void {
   app.post('/logout', async (request, reply) => {
@@ -14,12 +14,7 @@ export function registerLogout(app: FastifyInstance, deps: HumanDeps): void {
     try {
       verifyCsrf(request, deps, param(request.body, CSRF_FIELD));
     } catch (error) {
-      throw new HumanPageError(
-        400,
-        'This form cannot be accepted',
-        `${(error as Error).message} Go back, reload the page and try again.`,
-        { back: deps.urls.basePath },
-      );
+      throw csrfPageError(error, deps.urls.basePath);
     }
     // load → mutate → save: any session the cookie names ends, even one of a locked user.
     const id = browserSessionIdFromCookie(request, deps);

@@ -4,6 +4,14 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.ts';
+import { CsrfError } from '../../csrf.ts';
+import {
+  csrfMessage,
+  englishText,
+  pageMessage,
+  type MessageKey,
+  type PageMessage,
+} from './page-message.ts';
 
 /** The parts of the AppContext the human pages use. */
 export type HumanDeps = Pick<
@@ -20,6 +28,17 @@ export type HumanDeps = Pick<
   | 'logger'
 >;
 
+/**
+ * Translation keys (translations/en.json) for an error page's title and message, and the
+ * message's variables; the page shows them in the reader's language. `title` and `message` stay
+ * the English text (for logs, and for templates that do not use the keys).
+ */
+export interface ErrorPageText {
+  readonly title: string;
+  readonly message: string;
+  readonly vars?: Readonly<Record<string, string | number>>;
+}
+
 /** Thrown by a human handler to answer with the error page. `message` is shown to the user. */
 export class HumanPageError extends Error {
   override readonly name = 'HumanPageError';
@@ -27,19 +46,63 @@ export class HumanPageError extends Error {
   readonly title: string;
   readonly back: string | null;
   readonly headers: Readonly<Record<string, string>>;
+  readonly text: ErrorPageText | null;
 
   constructor(
     status: number,
     title: string,
     message: string,
-    options: { back?: string | null; headers?: Record<string, string> } = {},
+    options: {
+      back?: string | null;
+      headers?: Record<string, string>;
+      text?: ErrorPageText | null;
+    } = {},
   ) {
     super(message);
     this.status = status;
     this.title = title;
     this.back = options.back ?? null;
     this.headers = options.headers ?? {};
+    this.text = options.text ?? null;
   }
+}
+
+/**
+ * The error page with a translated title and message (`title` and `message` keep their English
+ * text, for logs). Every human handler throws its error pages through this.
+ */
+export function pageError(
+  status: number,
+  title: MessageKey,
+  message: PageMessage,
+  options: { back?: string | null; headers?: Record<string, string> } = {},
+): HumanPageError {
+  return new HumanPageError(status, englishText(pageMessage(title)), englishText(message), {
+    ...options,
+    text: {
+      title,
+      message: message.key,
+      ...(message.vars === undefined ? {} : { vars: message.vars }),
+    },
+  });
+}
+
+/** The 400 page of a form whose CSRF check failed (`error` from csrf.ts), pointing to `back`. */
+export function csrfPageError(error: unknown, back?: string | null): HumanPageError {
+  const reason = csrfMessage(
+    error instanceof CsrfError
+      ? error
+      : { message: error instanceof Error ? error.message : String(error) },
+  );
+  return pageError(400, 'error.csrf.title', reason, back === undefined ? {} : { back });
+}
+
+/** The 503 page when the password hasher is saturated, pointing to `back`. */
+export function busyPageError(back: string): HumanPageError {
+  return pageError(503, 'error.busy.title', pageMessage('error.busy.message'), {
+    back,
+    headers: { 'retry-after': '5' },
+  });
 }
 
 /**
@@ -88,6 +151,9 @@ export function sendErrorPage(
     message: string;
     back?: string | null;
     details?: string | null;
+    /** Shown as "Request id: …" in the reader's language (instead of `details`). */
+    requestId?: string | null;
+    text?: ErrorPageText | null;
   },
 ): FastifyReply {
   try {
@@ -101,6 +167,10 @@ export function sendErrorPage(
         message: error.message,
         back: error.back ?? null,
         details: error.details ?? null,
+        request_id: error.requestId ?? null,
+        title_key: error.text?.title ?? null,
+        message_key: error.text?.message ?? null,
+        message_vars: error.text?.vars ?? {},
       },
       error.status,
     );

@@ -13,7 +13,8 @@ import { enqueueAccountRecoveryEmail } from '../../../storage/account-jobs.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { csrfToken } from '../../csrf.ts';
 import { limitOrPage } from '../../../rate-limit/rate-limit-page.ts';
-import { HumanPageError, sendPage, type HumanDeps } from './page.ts';
+import { pageError, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 import { recoveryClosed, recoveryEnabled } from './recover.ts';
 import { checkCsrf } from './registration-flow.ts';
 
@@ -27,14 +28,9 @@ async function loadSession(
     ? await repos.recovery.lookupSession(asRecoverySessionId(id))
     : null;
   if (session === null) {
-    throw new HumanPageError(
-      404,
-      'Not found',
-      'This recovery request does not exist. Start again.',
-      {
-        back: `${deps.urls.basePath}recover`,
-      },
-    );
+    throw pageError(404, 'recover.not_found.title', pageMessage('recover.not_found.message'), {
+      back: `${deps.urls.basePath}recover`,
+    });
   }
   return session;
 }
@@ -44,7 +40,7 @@ export function registerRecoverProgress(app: FastifyInstance, deps: HumanDeps): 
     request: FastifyRequest,
     reply: FastifyReply,
     session: RecoverySession,
-    notice: string | null,
+    notice: PageMessage | null,
   ): FastifyReply {
     return sendPage(reply, deps, 'pages/recover-progress.html', {
       csrf_token: csrfToken(request, reply, deps),
@@ -80,7 +76,9 @@ export function registerRecoverProgress(app: FastifyInstance, deps: HumanDeps): 
       request,
       reply,
       session,
-      isRecoverySessionConsumed(session) ? null : `We sent the email to ${session.email} again.`,
+      isRecoverySessionConsumed(session)
+        ? null
+        : pageMessage('recover.sent_again', { email: session.email }),
     );
   });
 }

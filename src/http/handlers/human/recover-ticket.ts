@@ -22,7 +22,9 @@ import { enqueueSyncDevices } from '../../../storage/matrix-jobs.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { browserSessionIdFromCookie } from '../../browser-session.ts';
 import { csrfToken } from '../../csrf.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
+import { pageError, param, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
+import { passwordComplexityMessage } from './policy-messages.ts';
 import { recoveryClosed, recoveryEnabled } from './recover.ts';
 import { checkCsrf, tooBusy } from './registration-flow.ts';
 
@@ -41,10 +43,10 @@ async function loadTicket(
   plaintext: string,
 ): Promise<Loaded> {
   const again = { back: `${deps.urls.basePath}recover` };
-  const invalid = new HumanPageError(
+  const invalid = pageError(
     400,
-    'This link does not work',
-    'This recovery link is not valid. Ask for a new one.',
+    'recover.link.invalid_title',
+    pageMessage('recover.link.invalid'),
     again,
   );
   if (!isRecoveryTicketShaped(plaintext)) throw invalid;
@@ -53,30 +55,15 @@ async function loadTicket(
   const session = await repos.recovery.lookupSession(ticket.sessionId);
   if (session === null) throw invalid;
   if (isRecoverySessionConsumed(session)) {
-    throw new HumanPageError(
-      410,
-      'Link already used',
-      'This recovery link has already been used. Ask for a new one if you need to.',
-      again,
-    );
+    throw pageError(410, 'recover.link.used_title', pageMessage('recover.link.used'), again);
   }
   if (isRecoveryTicketExpired(ticket, deps.clock.now())) {
-    throw new HumanPageError(
-      410,
-      'Link expired',
-      'This recovery link has expired: links work for 10 minutes. Ask for a new one.',
-      again,
-    );
+    throw pageError(410, 'recover.link.expired_title', pageMessage('recover.link.expired'), again);
   }
   const user = await repos.users.lookup(ticket.userId);
   const userEmail = await repos.userEmails.lookup(ticket.userEmailId);
   if (user === null || userEmail === null || !isUserActive(user)) {
-    throw new HumanPageError(
-      403,
-      'This account cannot be recovered',
-      'This account is locked or deactivated. Contact the administrator.',
-      again,
-    );
+    throw pageError(403, 'recover.link.locked_title', pageMessage('recover.link.locked'), again);
   }
   return { ticket, user, email: userEmail.email };
 }
@@ -85,7 +72,7 @@ export function registerRecoverTicket(app: FastifyInstance, deps: HumanDeps): vo
   function sendForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    state: { ticket: string; username: string; errors: Record<string, string> },
+    state: { ticket: string; username: string; errors: Record<string, PageMessage> },
     status = 200,
   ): FastifyReply {
     return sendPage(
@@ -122,18 +109,17 @@ export function registerRecoverTicket(app: FastifyInstance, deps: HumanDeps): vo
 
     // load and check
     const loaded = await deps.storage.transaction((repos) => loadTicket(deps, repos, ticket));
-    const errors: Record<string, string> = {};
-    if (password === '') errors.password = 'Choose a new password.';
+    const errors: Record<string, PageMessage> = {};
+    if (password === '') errors.password = pageMessage('recover.password_required');
     else if (password !== passwordConfirm)
-      errors.password_confirm = 'The two passwords do not match.';
+      errors.password_confirm = pageMessage('policy.passwords_mismatch');
     else {
       const complexity = await checkPasswordComplexity(
         password,
         deps.config.passwords.minimum_complexity,
         [loaded.user.username, loaded.email],
       );
-      if (!complexity.ok)
-        errors.password = [complexity.reason, ...complexity.suggestions].join(' ');
+      if (!complexity.ok) errors.password = passwordComplexityMessage(complexity);
     }
     if (Object.keys(errors).length > 0) {
       return sendForm(request, reply, { ticket, username: loaded.user.username, errors }, 400);
@@ -154,14 +140,9 @@ export function registerRecoverTicket(app: FastifyInstance, deps: HumanDeps): vo
       const { ticket: found, user } = await loadTicket(deps, repos, ticket);
       const session = await repos.recovery.lookupSession(found.sessionId);
       if (session === null || (await repos.recovery.consumeSession(deps.clock, session)) === null) {
-        throw new HumanPageError(
-          410,
-          'Link already used',
-          'This recovery link has already been used.',
-          {
-            back: `${deps.urls.basePath}recover`,
-          },
-        );
+        throw pageError(410, 'recover.link.used_title', pageMessage('recover.link.used_just_now'), {
+          back: `${deps.urls.basePath}recover`,
+        });
       }
       await repos.userPasswords.add(deps.rng, deps.clock, user, hashed.version, hashed.hash);
       for (const browserSession of await repos.browserSessions.listActiveForUser(user)) {

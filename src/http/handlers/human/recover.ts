@@ -10,8 +10,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { enqueueAccountRecoveryEmail } from '../../../storage/account-jobs.ts';
 import { csrfToken } from '../../csrf.ts';
 import { limitOrPage } from '../../../rate-limit/rate-limit-page.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from './page.ts';
+import { pageError, param, sendPage, type HumanDeps, type HumanPageError } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 import { checkCsrf, requesterOf } from './registration-flow.ts';
+import { requestLocale } from './mail-locale.ts';
 
 /** One `@`, something on both sides, no spaces (the policy is for new addresses, not this). */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -21,12 +23,9 @@ export function recoveryEnabled(deps: Pick<HumanDeps, 'config' | 'passwords'>): 
 }
 
 export function recoveryClosed(deps: Pick<HumanDeps, 'urls'>): HumanPageError {
-  return new HumanPageError(
-    404,
-    'Password recovery is not available',
-    'This server does not offer password recovery by email. Contact the administrator.',
-    { back: `${deps.urls.basePath}login` },
-  );
+  return pageError(404, 'recover.closed.title', pageMessage('recover.closed.message'), {
+    back: `${deps.urls.basePath}login`,
+  });
 }
 
 export function registerRecover(app: FastifyInstance, deps: HumanDeps): void {
@@ -34,7 +33,7 @@ export function registerRecover(app: FastifyInstance, deps: HumanDeps): void {
     request: FastifyRequest,
     reply: FastifyReply,
     email: string,
-    error: string | null,
+    error: PageMessage | null,
   ): FastifyReply {
     return sendPage(
       reply,
@@ -57,7 +56,7 @@ export function registerRecover(app: FastifyInstance, deps: HumanDeps): void {
     checkCsrf(request, deps, `${deps.urls.basePath}recover`);
     // check
     if (email.length > 254 || !EMAIL.test(email)) {
-      return sendForm(request, reply, email, 'Enter a valid email address, like name@example.com.');
+      return sendForm(request, reply, email, pageMessage('policy.email_invalid'));
     }
 
     // rate limits, before any work
@@ -73,7 +72,7 @@ export function registerRecover(app: FastifyInstance, deps: HumanDeps): void {
         email,
         ipAddress: requester.ipAddress,
         userAgent: requester.userAgent,
-        locale: 'en',
+        locale: requestLocale(request, deps),
       });
       await enqueueAccountRecoveryEmail(repos.queue, deps.rng, deps.clock, session);
       return session;

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRegistration } from '../../../model/user-registration.ts';
 import { csrfToken } from '../../csrf.ts';
 import { param, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 import { checkCsrf, loadRegistration, stepPath } from './registration-flow.ts';
 
 /** Matrix display names are free text; this keeps them within what homeservers store. */
@@ -19,7 +20,7 @@ export function registerRegisterDisplayName(app: FastifyInstance, deps: HumanDep
     reply: FastifyReply,
     registration: UserRegistration,
     displayName: string,
-    error: string | null,
+    error: PageMessage | null,
   ): FastifyReply {
     return sendPage(
       reply,
@@ -54,12 +55,14 @@ export function registerRegisterDisplayName(app: FastifyInstance, deps: HumanDep
       const displayName = skip ? registration.username : typed;
       // eslint-disable-next-line no-control-regex -- control characters are what is refused
       if (displayName === '' || /[\u0000-\u001f\u007f]/.test(displayName)) {
-        return { registration, error: 'Enter a display name, or skip this step.' };
+        return { registration, error: pageMessage('register.display_name_errors.required') };
       }
       if (displayName.length > MAX_DISPLAY_NAME_LENGTH) {
         return {
           registration,
-          error: `The display name must be at most ${MAX_DISPLAY_NAME_LENGTH} characters.`,
+          error: pageMessage('register.display_name_errors.too_long', {
+            max: MAX_DISPLAY_NAME_LENGTH,
+          }),
         };
       }
       await repos.userRegistrations.setDisplayName(registration, displayName);

@@ -9,7 +9,9 @@
 import type { FastifyInstance } from 'fastify';
 import { enqueueProvisionUser } from '../../../storage/matrix-jobs.ts';
 import { startBrowserSession } from '../../browser-session.ts';
-import { HumanPageError, type HumanDeps } from './page.ts';
+import { pageError, type HumanDeps } from './page.ts';
+import { pageMessage, type MessageKey, type PageMessage } from './page-message.ts';
+import { policyViolationMessage } from './policy-messages.ts';
 import {
   accountPolicy,
   loadRegistration,
@@ -20,8 +22,8 @@ import {
 
 export function registerRegisterFinish(app: FastifyInstance, deps: HumanDeps): void {
   const restart = `${deps.urls.basePath}register`;
-  const refuse = (title: string, message: string, back = restart) =>
-    new HumanPageError(409, title, message, { back });
+  const refuse = (title: MessageKey, message: PageMessage, back = restart) =>
+    pageError(409, title, message, { back });
 
   app.get('/register/steps/:id/finish', async (request, reply) => {
     const outcome = await deps.storage.transaction(async (repos) => {
@@ -34,12 +36,15 @@ export function registerRegisterFinish(app: FastifyInstance, deps: HumanDeps): v
 
       // check again: time passed since the form
       if (registration.hashedPassword === null || registration.passwordVersion === null) {
-        throw refuse('Registration incomplete', 'This registration has no password. Start again.');
+        throw refuse(
+          'register.finish.incomplete_title',
+          pageMessage('register.finish.no_password'),
+        );
       }
       if (await repos.users.exists(registration.username)) {
         throw refuse(
-          'Username taken',
-          `The username ${registration.username} was taken while you registered. Start again with another one.`,
+          'register.finish.username_taken_title',
+          pageMessage('register.finish.username_taken', { username: registration.username }),
         );
       }
       let email: string | null = null;
@@ -48,13 +53,20 @@ export function registerRegisterFinish(app: FastifyInstance, deps: HumanDeps): v
           registration.emailAuthenticationId,
         );
         email = authentication?.email ?? null;
-        if (email === null) throw refuse('Registration incomplete', 'Start again.');
+        if (email === null) {
+          throw refuse(
+            'register.finish.incomplete_title',
+            pageMessage('register.finish.start_again'),
+          );
+        }
         const violation = accountPolicy(deps.config).emailViolations(email)[0];
-        if (violation !== undefined) throw refuse('Email address refused', violation.message);
+        if (violation !== undefined) {
+          throw refuse('register.finish.email_refused_title', policyViolationMessage(violation));
+        }
         if ((await repos.userEmails.listByEmail(email)).length > 0) {
           throw refuse(
-            'Email address taken',
-            'This email address was added to another account while you registered. Start again.',
+            'register.finish.email_taken_title',
+            pageMessage('register.finish.email_taken'),
           );
         }
       }
@@ -62,8 +74,8 @@ export function registerRegisterFinish(app: FastifyInstance, deps: HumanDeps): v
         const token = await repos.registrationTokens.lookup(registration.registrationTokenId);
         if (token === null || (await repos.registrationTokens.use(deps.clock, token)) === null) {
           throw refuse(
-            'Registration token no longer valid',
-            'The registration token stopped being valid while you registered. Enter another one.',
+            'register.finish.token_invalid_title',
+            pageMessage('register.finish.token_invalid'),
             stepPath(deps, registration, 'token'),
           );
         }
@@ -71,8 +83,12 @@ export function registerRegisterFinish(app: FastifyInstance, deps: HumanDeps): v
 
       // mutate
       const user = await repos.users.add(deps.rng, deps.clock, registration.username);
-      if (user === null)
-        throw refuse('Username taken', 'This username was just taken. Start again.');
+      if (user === null) {
+        throw refuse(
+          'register.finish.username_taken_title',
+          pageMessage('register.finish.username_just_taken'),
+        );
+      }
       const password = await repos.userPasswords.add(
         deps.rng,
         deps.clock,
@@ -85,7 +101,10 @@ export function registerRegisterFinish(app: FastifyInstance, deps: HumanDeps): v
         await repos.userTerms.accept(deps.rng, deps.clock, user, registration.termsUrl);
       }
       if ((await repos.userRegistrations.complete(deps.clock, registration)) === null) {
-        throw refuse('Registration already finished', 'This account was already created. Sign in.');
+        throw refuse(
+          'register.already_finished.title',
+          pageMessage('register.already_finished.just_now'),
+        );
       }
 
       // schedule

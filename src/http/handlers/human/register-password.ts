@@ -15,11 +15,16 @@ import { cspWithCaptcha } from '../../../captcha/captcha-csp.ts';
 import { captchaWidget, verifyCaptcha } from '../../../captcha/captcha-verifier.ts';
 import { PasswordManagerBusyError, type HashedPassword } from '../../../crypto/password-manager.ts';
 import { checkPasswordComplexity } from '../../../policy/password-complexity.ts';
-import { enqueueEmailAuthenticationCode } from '../../../storage/account-jobs.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { csrfToken } from '../../csrf.ts';
 import { limitOrPage } from '../../../rate-limit/rate-limit-page.ts';
-import { HumanPageError, param, safeNext, sendPage, type HumanDeps } from './page.ts';
+import { pageError, param, safeNext, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
+import {
+  captchaMessage,
+  passwordComplexityMessage,
+  policyViolationMessage,
+} from './policy-messages.ts';
 import {
   accountPolicy,
   checkCsrf,
@@ -29,6 +34,7 @@ import {
   stepPath,
   tooBusy,
 } from './registration-flow.ts';
+import { enqueueCodeMail } from './mail-locale.ts';
 
 interface FormValues {
   next: string | null;
@@ -39,7 +45,7 @@ interface FormValues {
 type FieldErrors = Partial<
   Record<
     'username' | 'email' | 'password' | 'password_confirm' | 'accept_terms' | 'captcha',
-    string
+    PageMessage
   >
 >;
 
@@ -58,19 +64,16 @@ export function registerRegisterPassword(app: FastifyInstance, deps: HumanDeps):
   const formPath = `${deps.urls.basePath}register/password`;
 
   const closed = () =>
-    new HumanPageError(
-      404,
-      'Registration is closed',
-      'This server does not accept new accounts with a password.',
-      { back: `${deps.urls.basePath}login` },
-    );
+    pageError(404, 'register.closed.title', pageMessage('register.closed.password_message'), {
+      back: `${deps.urls.basePath}login`,
+    });
 
   function sendForm(
     request: FastifyRequest,
     reply: FastifyReply,
     values: FormValues,
     errors: FieldErrors,
-    formError: string | null,
+    formError: PageMessage | null,
     status = 200,
   ): FastifyReply {
     if (captcha !== null) {
@@ -128,7 +131,7 @@ export function registerRegisterPassword(app: FastifyInstance, deps: HumanDeps):
     await limitOrPage(() => deps.rateLimiter.checkRegistration(request.ip), formPath);
 
     const requester = requesterOf(request);
-    const again = (errors: FieldErrors, formError: string | null = null) =>
+    const again = (errors: FieldErrors, formError: PageMessage | null = null) =>
       sendForm(request, reply, values, errors, formError, 400);
 
     // check: the CAPTCHA first (its answer is single-use, and bots should not probe the policy)
@@ -140,36 +143,38 @@ export function registerRegisterPassword(app: FastifyInstance, deps: HumanDeps):
       );
       if (!outcome.ok) {
         request.log.info({ reason: outcome.detail }, 'captcha refused');
-        return again({ captcha: outcome.reason });
+        return again({ captcha: captchaMessage(outcome) });
       }
     }
 
     // check: the policy, then what needs the database
     const policy = accountPolicy(deps.config);
     const errors: FieldErrors = {};
-    let formError: string | null = null;
+    let formError: PageMessage | null = null;
     for (const violation of policy.registrationViolations({
       username: values.username,
       email: emailRequired ? values.email : null,
       requester,
     })) {
-      if (violation.field === null) formError ??= violation.message;
-      else errors[violation.field] ??= violation.message;
+      if (violation.field === null) formError ??= policyViolationMessage(violation);
+      else errors[violation.field] ??= policyViolationMessage(violation);
     }
-    if (emailRequired && values.email === '') errors.email = 'Enter your email address.';
+    if (emailRequired && values.email === '') {
+      errors.email = pageMessage('register.errors.email_required');
+    }
     if (errors.username === undefined || errors.email === undefined) {
       const taken = await deps.storage.transaction(async (repos) => ({
         username: errors.username === undefined && (await repos.users.exists(values.username)),
         email:
           emailRequired && errors.email === undefined && (await emailInUse(repos, values.email)),
       }));
-      if (taken.username) errors.username = 'This username is taken. Choose another one.';
-      if (taken.email) errors.email = 'This email address is already used by another account.';
+      if (taken.username) errors.username = pageMessage('register.errors.username_taken');
+      if (taken.email) errors.email = pageMessage('register.errors.email_in_use');
     }
     if (password === '') {
-      errors.password = 'Choose a password.';
+      errors.password = pageMessage('register.errors.password_required');
     } else if (password !== passwordConfirm) {
-      errors.password_confirm = 'The two passwords do not match.';
+      errors.password_confirm = pageMessage('policy.passwords_mismatch');
     } else {
       const complexity = await checkPasswordComplexity(
         password,
@@ -177,11 +182,11 @@ export function registerRegisterPassword(app: FastifyInstance, deps: HumanDeps):
         [values.username, values.email, deps.config.branding.service_name ?? ''],
       );
       if (!complexity.ok) {
-        errors.password = [complexity.reason, ...complexity.suggestions].join(' ');
+        errors.password = passwordComplexityMessage(complexity);
       }
     }
     if (termsUrl !== null && param(body, 'accept_terms') !== 'on') {
-      errors.accept_terms = 'You must accept the terms of service to register.';
+      errors.accept_terms = pageMessage('register.errors.terms_required');
     }
     if (formError !== null || Object.keys(errors).length > 0) return again(errors, formError);
 
@@ -228,18 +233,12 @@ export function registerRegisterPassword(app: FastifyInstance, deps: HumanDeps):
         registration =
           (await repos.userRegistrations.setEmailAuthentication(registration, authentication)) ??
           registration;
-        await enqueueEmailAuthenticationCode(
-          repos.queue,
-          deps.rng,
-          deps.clock,
-          authentication,
-          'en',
-        );
+        await enqueueCodeMail(repos.queue, deps, request, authentication);
       }
       return registration;
     });
     if (registration === null) {
-      return again({ username: 'This username is taken. Choose another one.' });
+      return again({ username: pageMessage('register.errors.username_taken') });
     }
 
     // respond

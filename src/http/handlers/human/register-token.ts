@@ -13,6 +13,7 @@ import {
 import type { UserRegistration } from '../../../model/user-registration.ts';
 import { csrfToken } from '../../csrf.ts';
 import { param, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 import {
   checkCsrf,
   loadRegistration,
@@ -20,11 +21,11 @@ import {
   stepPath,
 } from './registration-flow.ts';
 
-const REFUSALS: Record<'unknown' | Exclude<RegistrationTokenState, 'valid'>, string> = {
-  unknown: 'This registration token is not valid. Check it and try again.',
-  revoked: 'This registration token has been revoked.',
-  expired: 'This registration token has expired.',
-  used_up: 'This registration token has already been used as many times as it allows.',
+const REFUSALS: Record<'unknown' | Exclude<RegistrationTokenState, 'valid'>, PageMessage> = {
+  unknown: pageMessage('register.token_errors.unknown'),
+  revoked: pageMessage('register.token_errors.revoked'),
+  expired: pageMessage('register.token_errors.expired'),
+  used_up: pageMessage('register.token_errors.used_up'),
 };
 
 export function registerRegisterToken(app: FastifyInstance, deps: HumanDeps): void {
@@ -33,7 +34,7 @@ export function registerRegisterToken(app: FastifyInstance, deps: HumanDeps): vo
     reply: FastifyReply,
     registration: UserRegistration,
     token: string,
-    error: string | null,
+    error: PageMessage | null,
   ): FastifyReply {
     return sendPage(
       reply,

@@ -14,16 +14,17 @@ import {
   isEmailCodeShaped,
   type EmailAuthentication,
 } from '../../../model/email-authentication.ts';
-import { enqueueEmailAuthenticationCode } from '../../../storage/account-jobs.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { csrfToken } from '../../csrf.ts';
 import { limitOrPage } from '../../../rate-limit/rate-limit-page.ts';
 import { param, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage, type PageMessage } from './page-message.ts';
 import { checkCsrf, loadRegistration, stepPath } from './registration-flow.ts';
 import type { UserRegistration } from '../../../model/user-registration.ts';
+import { enqueueCodeMail } from './mail-locale.ts';
 
-const WRONG_CODE = 'This code is wrong or has expired. Check the latest email and try again.';
-const EXHAUSTED = 'Too many wrong codes. Send a new code to try again.';
+const WRONG_CODE = pageMessage('register.verify_email_errors.wrong_code');
+const EXHAUSTED = pageMessage('register.verify_email_errors.exhausted');
 
 async function loadAuthentication(
   repos: Repositories,
@@ -40,8 +41,8 @@ export function registerRegisterVerifyEmail(app: FastifyInstance, deps: HumanDep
     state: {
       registration: UserRegistration;
       authentication: EmailAuthentication;
-      error: string | null;
-      notice: string | null;
+      error: PageMessage | null;
+      notice: PageMessage | null;
     },
     status = 200,
   ): FastifyReply {
@@ -104,26 +105,22 @@ export function registerRegisterVerifyEmail(app: FastifyInstance, deps: HumanDep
           );
           await repos.userRegistrations.setEmailAuthentication(registration, authentication);
         }
-        await enqueueEmailAuthenticationCode(
-          repos.queue,
-          deps.rng,
-          deps.clock,
-          authentication,
-          'en',
-        );
+        await enqueueCodeMail(repos.queue, deps, request, authentication);
         return {
           kind: 'form' as const,
           registration,
           authentication,
           error: null,
-          notice: `A new code is on its way to ${authentication.email}.`,
+          notice: pageMessage('register.verify_email_errors.code_resent', {
+            email: authentication.email,
+          }),
         };
       }
 
       await limitOrPage(() => deps.rateLimiter.checkEmailCodeAttempt(registration.id), here);
 
       // check
-      const wrong = (error: string, a: EmailAuthentication) => ({
+      const wrong = (error: PageMessage, a: EmailAuthentication) => ({
         kind: 'form' as const,
         registration,
         authentication: a,
@@ -132,7 +129,7 @@ export function registerRegisterVerifyEmail(app: FastifyInstance, deps: HumanDep
       });
       if (hasExhaustedAttempts(authentication)) return wrong(EXHAUSTED, authentication);
       if (!isEmailCodeShaped(code)) {
-        return wrong('Enter the 6-digit code from the email.', authentication);
+        return wrong(pageMessage('register.verify_email_errors.code_required'), authentication);
       }
       const found = await repos.emailAuthentications.findValidCode(
         deps.clock,

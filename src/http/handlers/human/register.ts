@@ -4,7 +4,9 @@
 // closed.
 
 import type { FastifyInstance } from 'fastify';
-import { param, safeNext, sendPage, HumanPageError, type HumanDeps } from './page.ts';
+import { providerButtons } from '../upstream/provider-buttons.ts';
+import { pageError, param, safeNext, sendPage, type HumanDeps } from './page.ts';
+import { pageMessage } from './page-message.ts';
 import { passwordRegistrationEnabled } from './registration-flow.ts';
 
 export function registerRegisterChooser(app: FastifyInstance, deps: HumanDeps): void {
@@ -12,24 +14,16 @@ export function registerRegisterChooser(app: FastifyInstance, deps: HumanDeps): 
     const next = safeNext(param(request.query, 'next'));
     const query = next === null ? '' : `?${new URLSearchParams({ next }).toString()}`;
     const passwordEnabled = passwordRegistrationEnabled(deps);
-    const providers = deps.config.upstream_oauth2.providers
-      .filter((provider) => provider.enabled)
-      .map((provider) => ({
-        name: provider.human_name ?? provider.issuer ?? provider.id,
-        href: `${deps.urls.basePath}upstream/authorize/${provider.id}${query}`,
-      }));
+    const providers = await deps.storage.transaction((repos) => providerButtons(deps, repos, next));
     if (passwordEnabled && providers.length === 0) {
       return reply
         .header('cache-control', 'no-store')
         .redirect(`${deps.urls.basePath}register/password${query}`, 303);
     }
     if (!passwordEnabled && providers.length === 0) {
-      throw new HumanPageError(
-        404,
-        'Registration is closed',
-        'This server does not accept new accounts. Ask the administrator for one.',
-        { back: `${deps.urls.basePath}login${query}` },
-      );
+      throw pageError(404, 'register.closed.title', pageMessage('register.closed.message'), {
+        back: `${deps.urls.basePath}login${query}`,
+      });
     }
     return sendPage(reply, deps, 'pages/register.html', {
       password_href: passwordEnabled ? `${deps.urls.basePath}register/password${query}` : null,

@@ -15,20 +15,30 @@ import { AccountPolicy, type Requester } from '../../../policy/account-policy.ts
 import type { Repositories } from '../../../storage/storage.ts';
 import { readEncryptedCookie, setEncryptedCookie, type CookieDeps } from '../../cookies.ts';
 import { CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
-import { HumanPageError, type HumanDeps } from './page.ts';
+import {
+  busyPageError,
+  csrfPageError,
+  pageError,
+  type HumanDeps,
+  type HumanPageError,
+} from './page.ts';
+import { pageMessage } from './page-message.ts';
 
 const REGISTRATIONS_COOKIE = 'user-registration-sessions';
 /** Registrations remembered per browser; older ones are forgotten first. */
 const MAX_REMEMBERED = 5;
 
-const policies = new WeakMap<RootConfig, AccountPolicy>();
+// Keyed by the data: policy data set at run time (src/services/policy-data-service.ts) makes each
+// version a new object, so the policy is rebuilt once per version.
+const policies = new WeakMap<object, AccountPolicy>();
 
 /** The account policy of this configuration (built once; a bad `policy.data` throws PolicyDataError). */
 export function accountPolicy(config: RootConfig): AccountPolicy {
-  let policy = policies.get(config);
+  const data = config.policy.data;
+  let policy = policies.get(data);
   if (policy === undefined) {
-    policy = new AccountPolicy(config.policy.data, config.matrix?.homeserver ?? 'localhost');
-    policies.set(config, policy);
+    policy = new AccountPolicy(data, config.matrix?.homeserver ?? 'localhost');
+    policies.set(data, policy);
   }
   return policy;
 }
@@ -117,11 +127,13 @@ export async function loadRegistration(
   repos: Pick<Repositories, 'userRegistrations'>,
 ): Promise<UserRegistration> {
   const id = (request.params as { id?: string }).id ?? '';
-  const notFound = new HumanPageError(
+  const notFound = pageError(
     404,
-    'Registration not found',
-    'This registration does not exist or was started in another browser. Start again.',
-    { back: restart(deps) },
+    'register.not_found.title',
+    pageMessage('register.not_found.message'),
+    {
+      back: restart(deps),
+    },
   );
   if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id) || !rememberedIds(request, deps).includes(id)) {
     throw notFound;
@@ -129,20 +141,17 @@ export async function loadRegistration(
   const registration = await repos.userRegistrations.lookup(asUserRegistrationId(id));
   if (registration === null) throw notFound;
   if (isRegistrationCompleted(registration)) {
-    throw new HumanPageError(
+    throw pageError(
       410,
-      'Registration already finished',
-      'This account has already been created. Sign in instead.',
+      'register.already_finished.title',
+      pageMessage('register.already_finished.message'),
       { back: `${deps.urls.basePath}login` },
     );
   }
   if (isRegistrationExpired(registration, deps.clock.now())) {
-    throw new HumanPageError(
-      410,
-      'Registration expired',
-      'This registration was not finished within an hour and has expired. Start again.',
-      { back: restart(deps) },
-    );
+    throw pageError(410, 'register.expired.title', pageMessage('register.expired.message'), {
+      back: restart(deps),
+    });
   }
   return registration;
 }
@@ -152,19 +161,11 @@ export function checkCsrf(request: FastifyRequest, deps: HumanDeps, back: string
   try {
     verifyCsrf(request, deps, (request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]);
   } catch (error) {
-    throw new HumanPageError(
-      400,
-      'This form cannot be accepted',
-      `${(error as Error).message} Go back, reload the page and try again.`,
-      { back },
-    );
+    throw csrfPageError(error, back);
   }
 }
 
 /** Wraps the password manager's "busy" refusal into the 503 page. */
 export function tooBusy(back: string): HumanPageError {
-  return new HumanPageError(503, 'Too busy', 'The server is busy. Please try again in a moment.', {
-    back,
-    headers: { 'retry-after': '5' },
-  });
+  return busyPageError(back);
 }

@@ -31,7 +31,10 @@ import { userGrantViolations } from '../../../services/grant-check.ts';
 import type { NewAuthorizationGrant } from '../../../storage/authorization-grant-repository.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { currentBrowserSession, type CurrentBrowserSession } from '../../browser-session.ts';
-import { HumanPageError, sendPage, type HumanDeps } from '../human/page.ts';
+import { pageError, sendPage, type HumanDeps, type HumanPageError } from '../human/page.ts';
+import { pageMessage, type PageMessage } from '../human/page-message.ts';
+import { grantViolationMessage } from '../human/policy-messages.ts';
+import { sessionLimitRedirect } from '../human/session-limit.ts';
 
 const CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** 32 alphanumerics (~190 bits), as MAS; only the SHA-256 is stored. */
@@ -56,8 +59,8 @@ class RedirectableError extends Error {
   }
 }
 
-const invalidPage = (message: string): HumanPageError =>
-  new HumanPageError(400, 'Invalid authorization request', message);
+const invalidPage = (message: PageMessage): HumanPageError =>
+  pageError(400, 'authorize.invalid_title', message);
 
 /** Where the response goes and how, once the redirect URI is trusted. */
 interface ResponseTarget {
@@ -75,24 +78,27 @@ export function registerAuthorize(app: FastifyInstance, deps: HumanDeps): void {
       params = parseQueryParams(request.url);
     } catch (error) {
       throw invalidPage(
-        error instanceof OAuthError ? `${error.description}.` : 'Malformed request.',
+        pageMessage('authorize.malformed', {
+          detail: (error instanceof OAuthError ? error.description : undefined) ?? 'malformed',
+        }),
       );
     }
     const clientId = params.get('client_id');
-    if (clientId === undefined)
-      throw invalidPage('The request does not name a client (client_id).');
-    if (clientId.length > 100) throw invalidPage('This client is not known here.');
+    if (clientId === undefined) throw invalidPage(pageMessage('authorize.no_client'));
+    if (clientId.length > 100) throw invalidPage(pageMessage('authorize.unknown_client'));
 
     const outcome = await deps.storage.transaction(async (repos) => {
       // load the client and trust the redirect URI
       const client = await repos.oauth2Clients.lookup(asOAuth2ClientId(clientId));
-      if (client === null) throw invalidPage('This client is not known here.');
+      if (client === null) throw invalidPage(pageMessage('authorize.unknown_client'));
       const redirectUri = resolveRedirectUri(client.redirectUris, params.get('redirect_uri'));
       if (redirectUri === null) {
         throw invalidPage(
-          params.has('redirect_uri')
-            ? 'The redirect URI is not registered for this client.'
-            : 'The request must name one of the client’s redirect URIs (redirect_uri).',
+          pageMessage(
+            params.has('redirect_uri')
+              ? 'authorize.redirect_not_registered'
+              : 'authorize.redirect_missing',
+          ),
         );
       }
       const stateValue = params.get('state');
@@ -146,7 +152,16 @@ export function registerAuthorize(app: FastifyInstance, deps: HumanDeps): void {
       // mutate and save
       const grant = await repos.authorizationGrants.add(deps.rng, deps.clock, fields);
       if (step === 'fulfil') {
-        const code = await fulfil(repos, deps, grant, current!);
+        // This grant is rolled back when the soft session limit interrupts: come back to the
+        // same request instead (with prompt=none no page may be shown: the refusal stays).
+        const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+        const code = await fulfil(
+          repos,
+          deps,
+          grant,
+          current!,
+          prompts.has('none') ? null : `${deps.urls.basePath}authorize${query}`,
+        );
         return { kind: 'code' as const, target, code };
       }
       if (step === 'consent') return { kind: 'go' as const, to: consentPath(deps, grant) };
@@ -342,40 +357,47 @@ export async function needsSignIn(
 
 /**
  * The grant policy for the signed-in user (admin rights, the soft session limit): a violation is
- * the refusal page, and nothing is granted.
+ * the refusal page, and nothing is granted. With `continuePath`, the soft limit sends the browser
+ * to the session-limit page instead, coming back to `continuePath` once enough sessions ended.
  */
 export async function checkUserGrantPolicy(
   repos: Repositories,
-  deps: Pick<HumanDeps, 'config'>,
+  deps: Pick<HumanDeps, 'config' | 'urls'>,
   input: Parameters<typeof userGrantViolations>[2],
+  continuePath?: string,
 ): Promise<void> {
   const violation = (await userGrantViolations(repos, deps.config, input))[0];
   if (violation === undefined) return;
-  if (violation.code === 'too-many-sessions') {
-    throw new HumanPageError(
-      403,
-      'Too many active sessions',
-      `You are signed in to too many applications: end at least ${violation.needToRemove} of your sessions, then try again.`,
-    );
+  if (violation.code === 'too-many-sessions' && continuePath !== undefined) {
+    throw sessionLimitRedirect(deps, continuePath);
   }
-  throw new HumanPageError(403, 'Request not allowed', `${capitalise(violation.message)}.`);
+  const refusal = grantViolationMessage(violation);
+  throw pageError(403, refusal.title, refusal.message);
 }
 
-const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
-
-/** Issues the code: fulfils the grant in the browser session and returns the code. */
+/**
+ * Issues the code: fulfils the grant in the browser session and returns the code. Over the soft
+ * session limit the browser goes to the session-limit page and back to `continuePath` (default:
+ * this grant's continuation; null: the refusal page, where no page may be shown).
+ */
 export async function fulfil(
   repos: Repositories,
-  deps: Pick<HumanDeps, 'clock' | 'rng' | 'config'>,
+  deps: Pick<HumanDeps, 'clock' | 'rng' | 'config' | 'urls'>,
   grant: AuthorizationGrant,
   current: CurrentBrowserSession,
+  continuePath: string | null = `${deps.urls.basePath}authorize/continue/${grant.id}`,
 ): Promise<string> {
-  await checkUserGrantPolicy(repos, deps, {
-    grant: 'authorization_code',
-    scopes: parseScope(grant.scope),
-    clientId: grant.clientId,
-    user: current.user,
-  });
+  await checkUserGrantPolicy(
+    repos,
+    deps,
+    {
+      grant: 'authorization_code',
+      scopes: parseScope(grant.scope),
+      clientId: grant.clientId,
+      user: current.user,
+    },
+    continuePath ?? undefined,
+  );
   const code = randomString(deps.rng, CODE_ALPHABET, CODE_LENGTH);
   await repos.authorizationGrants.fulfill(deps.clock, grant, current.session.id, tokenHash(code));
   return code;
@@ -387,20 +409,12 @@ export async function loadPendingGrant(
   request: FastifyRequest,
 ): Promise<{ grant: AuthorizationGrant; client: OAuth2Client }> {
   const id = (request.params as { grantId?: unknown }).grantId;
-  const notFound = new HumanPageError(
-    404,
-    'Authorization request not found',
-    'This authorization request does not exist. Go back to the application and start again.',
-  );
+  const notFound = pageError(404, 'authorize.not_found_title', pageMessage('authorize.not_found'));
   if (typeof id !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw notFound;
   const grant = await repos.authorizationGrants.lookup(asAuthorizationGrantId(id));
   if (grant === null) throw notFound;
   if (grant.fulfilledAt !== null || grant.cancelledAt !== null) {
-    throw new HumanPageError(
-      400,
-      'Authorization request already completed',
-      'This authorization request was already answered. Go back to the application and start again.',
-    );
+    throw pageError(400, 'authorize.completed_title', pageMessage('authorize.completed'));
   }
   const client = await repos.oauth2Clients.lookup(grant.clientId);
   if (client === null) throw notFound;

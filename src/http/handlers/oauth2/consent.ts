@@ -14,7 +14,13 @@ import type { OAuth2Client } from '../../../model/oauth2-client.ts';
 import { parseScope } from '../../../oauth2/scope.ts';
 import { currentBrowserSession } from '../../browser-session.ts';
 import { csrfToken, CSRF_FIELD, verifyCsrf } from '../../csrf.ts';
-import { HumanPageError, param, sendPage, type HumanDeps } from '../human/page.ts';
+import { csrfPageError, pageError, param, sendPage, type HumanDeps } from '../human/page.ts';
+import {
+  englishText,
+  pageMessage,
+  type MessageKey,
+  type PageMessage,
+} from '../human/page-message.ts';
 import {
   fulfil,
   hostOf,
@@ -25,30 +31,39 @@ import {
   targetOf,
 } from './authorize.ts';
 
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Know who you are on this service',
-  profile: 'See your username',
-  email: 'See your email address',
-  'urn:matrix:client:api:*': 'Use your Matrix account: read and send messages, manage your rooms',
-  'urn:matrix:org.matrix.msc2967.client:api:*':
-    'Use your Matrix account: read and send messages, manage your rooms',
-  'urn:synapse:admin:*': 'Administer the Matrix homeserver',
-  'urn:mas:admin': 'Administer this authentication service and its users',
-  'urn:mas:graphql:*': 'Manage your account on this service',
+const SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
+  openid: 'consent.scope.openid',
+  profile: 'consent.scope.profile',
+  email: 'consent.scope.email',
+  'urn:matrix:client:api:*': 'consent.scope.matrix_client',
+  'urn:matrix:org.matrix.msc2967.client:api:*': 'consent.scope.matrix_client',
+  'urn:synapse:admin:*': 'consent.scope.synapse_admin',
+  'urn:mas:admin': 'consent.scope.mas_admin',
+  'urn:mas:graphql:*': 'consent.scope.mas_graphql',
 };
 
-/** One line per scope, in plain words; unknown scopes are shown as they are. */
-export function describeScopes(scope: string): { scope: string; description: string }[] {
-  const lines: { scope: string; description: string }[] = [];
+/**
+ * One line per scope, in plain words (`message`, shown in the reader's language; `description`
+ * is its English text); unknown scopes are shown as they are.
+ */
+export function describeScopes(
+  scope: string,
+): { scope: string; description: string; message: PageMessage }[] {
+  const lines: { scope: string; description: string; message: PageMessage }[] = [];
   const seen = new Set<string>();
   for (const token of parseScope(scope)) {
     const device = /^urn:matrix:(?:org\.matrix\.msc2967\.)?client:device:(.+)$/.exec(token);
-    const description =
-      SCOPE_WORDS[token] ??
-      (device !== null ? `Sign in as the device “${device[1]}”` : `Other permission: ${token}`);
+    const known = SCOPE_WORDS[token];
+    const message =
+      known !== undefined
+        ? pageMessage(known)
+        : device !== null
+          ? pageMessage('consent.scope.device', { device: device[1]! })
+          : pageMessage('consent.scope.other', { scope: token });
+    const description = englishText(message);
     if (seen.has(description)) continue;
     seen.add(description);
-    lines.push({ scope: token, description });
+    lines.push({ scope: token, description, message });
   }
   return lines;
 }
@@ -107,7 +122,7 @@ export function registerConsent(app: FastifyInstance, deps: HumanDeps): void {
     const action = param(request.body, 'action');
     checkCsrf(request, deps);
     if (action !== 'allow' && action !== 'deny') {
-      throw new HumanPageError(400, 'Bad request', 'Choose whether to allow or deny access.');
+      throw pageError(400, 'error.bad_request.title', pageMessage('consent.choose'));
     }
 
     type Outcome =
@@ -152,10 +167,6 @@ function checkCsrf(request: FastifyRequest, deps: HumanDeps): void {
   try {
     verifyCsrf(request, deps, param(request.body, CSRF_FIELD));
   } catch (error) {
-    throw new HumanPageError(
-      400,
-      'This form cannot be accepted',
-      `${(error as Error).message} Go back, reload the page and try again.`,
-    );
+    throw csrfPageError(error);
   }
 }

@@ -8,11 +8,14 @@
 // Active tokens get MAS's fields (absent ones left out, as MAS serialises them). Uses are recorded
 // through the activity tracker in batches, never as a write per call.
 //
+// Compat tokens (`mct_`, `mcr_`) are answered by ../compat/introspect-compat-token.ts, personal
+// access tokens (`mpt_`) by ./introspect-personal-token.ts.
+//
 // Hot path: the homeserver's questions about access tokens are answered from the introspection
 // cache (src/services/introspection-cache.ts) when an active answer was given moments ago; every
 // place that ends a session or revokes a token invalidates it (and, on PostgreSQL, other nodes').
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkToken, tokenHash, type TokenKind } from '../../../crypto/tokens.ts';
 import { isPublicClient } from '../../../model/oauth2-client.ts';
 import type { OAuth2Session } from '../../../model/oauth2-session.ts';
@@ -21,10 +24,16 @@ import {
   isRefreshTokenUsable,
   type AccessToken,
 } from '../../../model/oauth2-token.ts';
-import { secretMatches } from '../../../oauth2/client-auth.ts';
+import {
+  digestMatches,
+  secretDigest,
+  type ClientCredentials,
+} from '../../../oauth2/client-auth.ts';
 import { activeSessionOwner } from '../../../services/session-owner.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
 import { introspectCompatToken } from '../compat/introspect-compat-token.ts';
+import { introspectPersonalToken } from './introspect-personal-token.ts';
+import type { PersonalSessionId } from '../../../model/personal-session.ts';
 import {
   invalidClient,
   invalidRequest,
@@ -74,79 +83,131 @@ const HINTS: Partial<Record<TokenKind, string>> = {
   refreshToken: 'refresh_token',
   compatAccessToken: 'access_token',
   compatRefreshToken: 'refresh_token',
+  personalAccessToken: 'access_token',
 };
 
 export function registerIntrospect(app: FastifyInstance, deps: IntrospectDeps): void {
-  app.post(OAUTH_PATHS.introspection, async (request, reply) => {
+  // The homeserver's secret is compared on every call: digested once.
+  const secretDigestOrNull =
+    deps.homeserverSecret === null ? null : secretDigest(deps.homeserverSecret);
+  // Not an async function: an answer from the cache is sent at once, without a promise per call;
+  // everything else goes on in `answerFromStorage`.
+  app.post(OAUTH_PATHS.introspection, (request, reply) => {
+    let parsed: ParsedIntrospection;
     try {
-      // parse and authenticate
-      const homeserver = bearerCaller(request, deps.homeserverSecret);
-      const { params, credentials } = homeserver
-        ? {
-            params: parseFormBody(request.headers['content-type'], request.body),
-            credentials: null,
-          }
-        : readClientRequest(request);
-      const token = params.get('token');
-      if (token === undefined) throw invalidRequest('token is required');
-      const hint = params.get('token_type_hint');
-
-      // check the shape before any database access
-      const kind = checkToken(token);
-      const shapeOk =
-        kind !== null && HINTS[kind] !== undefined && (hint === undefined || hint === HINTS[kind]);
-
+      parsed = parseIntrospection(request, secretDigestOrNull, deps);
       // the hot path: an access token the homeserver asked about moments ago
-      const cacheKey =
-        homeserver && shapeOk && kind === 'accessToken' && deps.introspectionCache !== undefined
-          ? cacheKeyFor(request, token)
-          : null;
-      if (cacheKey !== null) {
-        const cached = cachedAnswer(cacheKey, deps);
-        if (cached !== null) return sendNoStoreJson(reply, forCaller(request, cached));
+      if (parsed.cacheKey !== null) {
+        const cached = cachedAnswer(parsed.cacheKey, deps, parsed.kind === 'personalAccessToken');
+        if (cached !== null) {
+          sendNoStoreJson(reply, forCaller(request, cached));
+          return;
+        }
       }
-
-      const body = await deps.storage.transaction(async (repos) => {
-        if (credentials !== null) {
-          const client = await authenticateEndpointClient(
-            repos,
-            credentials,
-            deps,
-            OAUTH_PATHS.introspection,
-          );
-          if (isPublicClient(client)) {
-            throw invalidClient('public clients may not introspect tokens');
-          }
-        }
-        if (!shapeOk) return INACTIVE;
-        // Legacy-login tokens: ../compat/introspect-compat-token.ts (the device moves in forCaller).
-        if (kind === 'compatAccessToken' || kind === 'compatRefreshToken') {
-          return introspectCompatToken(repos, token, kind, {
-            clock: deps.clock,
-            supportsDeviceId: false,
-          });
-        }
-        return kind === 'accessToken'
-          ? introspectAccessToken(repos, token, deps, cacheKey)
-          : introspectRefreshToken(repos, token, deps);
-      });
-      return sendNoStoreJson(reply, forCaller(request, body));
     } catch (error) {
-      return sendOAuthError(reply, error);
+      sendOAuthError(reply, error);
+      return;
     }
+    return answerFromStorage(request, reply, parsed, deps);
   });
+}
+
+interface ParsedIntrospection {
+  readonly token: string;
+  readonly kind: TokenKind | null;
+  /** Well-formed, of a kind introspection answers for, and of the kind the hint names. */
+  readonly shapeOk: boolean;
+  /** Null when the caller is the homeserver (already authenticated by its secret). */
+  readonly credentials: ClientCredentials | null;
+  /** The introspection cache's key, when this answer may come from (or go to) the cache. */
+  readonly cacheKey: string | null;
+}
+
+/** parse, authenticate the homeserver, check the token's shape: no database access. */
+function parseIntrospection(
+  request: FastifyRequest,
+  secretDigestOrNull: Buffer | null,
+  deps: IntrospectDeps,
+): ParsedIntrospection {
+  const homeserver = bearerCaller(request, secretDigestOrNull);
+  const { params, credentials } = homeserver
+    ? {
+        params: parseFormBody(request.headers['content-type'], request.body),
+        credentials: null,
+      }
+    : readClientRequest(request);
+  const token = params.get('token');
+  if (token === undefined) throw invalidRequest('token is required');
+  const hint = params.get('token_type_hint');
+
+  // check the shape before any database access
+  const kind = checkToken(token);
+  const shapeOk =
+    kind !== null && HINTS[kind] !== undefined && (hint === undefined || hint === HINTS[kind]);
+  const cacheKey =
+    homeserver &&
+    shapeOk &&
+    (kind === 'accessToken' || kind === 'personalAccessToken') &&
+    deps.introspectionCache !== undefined
+      ? cacheKeyFor(request, token)
+      : null;
+  return { token, kind, shapeOk, credentials, cacheKey };
+}
+
+/** authenticate the client (if not the homeserver) → load → answer, in one read transaction. */
+async function answerFromStorage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  parsed: ParsedIntrospection,
+  deps: IntrospectDeps,
+): Promise<void> {
+  const { token, kind, shapeOk, credentials, cacheKey } = parsed;
+  try {
+    const body = await deps.storage.transaction(async (repos) => {
+      if (credentials !== null) {
+        const client = await authenticateEndpointClient(
+          repos,
+          credentials,
+          deps,
+          OAUTH_PATHS.introspection,
+        );
+        if (isPublicClient(client)) {
+          throw invalidClient('public clients may not introspect tokens');
+        }
+      }
+      if (!shapeOk) return INACTIVE;
+      // Legacy-login tokens: ../compat/introspect-compat-token.ts (the device moves in forCaller).
+      if (kind === 'compatAccessToken' || kind === 'compatRefreshToken') {
+        return introspectCompatToken(repos, token, kind, {
+          clock: deps.clock,
+          supportsDeviceId: false,
+          recordUse: (session) => deps.activity.recordCompatSessionActivity(session.id, null),
+        });
+      }
+      // Personal access tokens: ./introspect-personal-token.ts.
+      if (kind === 'personalAccessToken') {
+        return introspectPersonalToken(repos, token, deps, cacheKey);
+      }
+      return kind === 'accessToken'
+        ? introspectAccessToken(repos, token, deps, cacheKey, supportsDeviceId(request))
+        : introspectRefreshToken(repos, token, deps);
+    });
+    sendNoStoreJson(reply, forCaller(request, body));
+  } catch (error) {
+    sendOAuthError(reply, error);
+  }
 }
 
 /**
  * True when the caller is the homeserver (Bearer with `matrix.secret`). A Bearer with anything
  * else is refused as MAS does (401 `access_denied`).
  */
-function bearerCaller(request: FastifyRequest, secret: string | null): boolean {
+function bearerCaller(request: FastifyRequest, secretDigestOrNull: Buffer | null): boolean {
   const header = request.headers.authorization;
   if (header === undefined) return false;
   const match = /^bearer\s+(\S+)\s*$/i.exec(header.trim());
   if (match === null) return false;
-  if (secret === null || !secretMatches(secret, match[1]!)) {
+  if (secretDigestOrNull === null || !digestMatches(secretDigestOrNull, match[1]!)) {
     throw new OAuthError('access_denied', 'the bearer token presented is invalid', {
       status: 401,
       wwwAuthenticate: 'Bearer error="invalid_token"',
@@ -167,16 +228,24 @@ function cacheKeyFor(request: FastifyRequest, token: string): string {
 }
 
 /** A cached active answer with `expires_in` brought up to date, its use recorded; or null. */
-function cachedAnswer(key: string, deps: IntrospectDeps): IntrospectionResponse | null {
+function cachedAnswer(
+  key: string,
+  deps: IntrospectDeps,
+  personal = false,
+): IntrospectionResponse | null {
   const cached = deps.introspectionCache!.get(key);
   if (cached === undefined) return null;
   const now = seconds(deps.clock.now());
   if (cached.exp !== null && cached.exp <= now) return null;
-  deps.activity.recordAccessTokenUse(
-    cached.sessionId as OAuth2Session['id'],
-    cached.tokenId as AccessToken['id'],
-    null,
-  );
+  if (personal) {
+    deps.activity.recordPersonalSessionActivity(cached.sessionId as PersonalSessionId, null);
+  } else {
+    deps.activity.recordAccessTokenUse(
+      cached.sessionId as OAuth2Session['id'],
+      cached.tokenId as AccessToken['id'],
+      null,
+    );
+  }
   const body = { ...cached.body } as unknown as IntrospectionResponse;
   if (cached.exp !== null) body.expires_in = cached.exp - now;
   return body;
@@ -186,7 +255,8 @@ async function introspectAccessToken(
   repos: Repositories,
   token: string,
   deps: IntrospectDeps,
-  cacheKey: string | null = null,
+  cacheKey: string | null,
+  deviceIdInBody: boolean,
 ): Promise<IntrospectionResponse> {
   const now = deps.clock.now();
   const accessToken = await repos.accessTokens.findByHash(tokenHash(token));
@@ -204,9 +274,16 @@ async function introspectAccessToken(
     exp === null ? null : { exp, expiresIn: Math.max(0, exp - seconds(now)) },
   );
   if (cacheKey !== null) {
+    // Kept as this caller is answered (the key holds the header that decides it), so a hit does
+    // not rework the scope again: `forCaller` finds no device left to move.
     deps.introspectionCache?.set(
       cacheKey,
-      { body: { ...body }, sessionId: owner.session.id, tokenId: accessToken.id, exp },
+      {
+        body: { ...shapeFor(deviceIdInBody, body) },
+        sessionId: owner.session.id,
+        tokenId: accessToken.id,
+        exp,
+      },
       {
         tokenId: accessToken.id,
         sessionId: owner.session.id,
@@ -268,8 +345,16 @@ function describe(
  * (Synapse does) gets the device in `device_id` and not in the scope, as MAS answers it.
  */
 function forCaller(request: FastifyRequest, body: IntrospectionResponse): IntrospectionResponse {
-  if (!body.active || body.scope === undefined) return body;
-  if (request.headers['x-mas-supports-device-id'] !== '1') return body;
+  return shapeFor(supportsDeviceId(request), body);
+}
+
+function supportsDeviceId(request: FastifyRequest): boolean {
+  return request.headers['x-mas-supports-device-id'] === '1';
+}
+
+/** `forCaller` for a caller that does (or does not) take the device in `device_id`. */
+function shapeFor(deviceIdInBody: boolean, body: IntrospectionResponse): IntrospectionResponse {
+  if (!deviceIdInBody || !body.active || body.scope === undefined) return body;
   const deviceId = deviceIdOfScope(body.scope);
   if (deviceId === null) return body;
   return { ...body, scope: normaliseMatrixScope(body.scope, true), device_id: deviceId };

@@ -43,10 +43,10 @@ export interface RegistrationDeps {
 }
 
 export function registerRegistration(app: FastifyInstance, deps: RegistrationDeps): void {
-  const policy = registrationPolicyFrom(deps.config.policy.data);
-
   app.post(REGISTRATION_PATH, async (request, reply) => {
     try {
+      // Read per request: policy data set at run time changes `policy.data`.
+      const policy = registrationPolicyFrom(deps.config.policy.data);
       // parse
       const metadata = parseClientMetadata(jsonBody(request.headers['content-type'], request.body));
       // check

@@ -15,6 +15,9 @@ import * as compat from './0004_compat.ts';
 import * as accounts from './0005_accounts.ts';
 import * as matrix from './0006_matrix.ts';
 import * as rateLimits from './0007_rate_limits.ts';
+import * as personalAccessTokens from './0008_personal_access_tokens.ts';
+import * as upstreamOauth from './0009_upstream_oauth.ts';
+import * as policyData from './0010_policy_data.ts';
 
 export interface SchemaMigration {
   readonly name: string;
@@ -29,4 +32,7 @@ export const migrations: readonly SchemaMigration[] = [
   { name: '0005_accounts', up: accounts.up },
   { name: '0006_matrix', up: matrix.up },
   { name: '0007_rate_limits', up: rateLimits.up },
+  { name: '0008_personal_access_tokens', up: personalAccessTokens.up },
+  { name: '0009_upstream_oauth', up: upstreamOauth.up },
+  { name: '0010_policy_data', up: policyData.up },
 ];

@@ -26,6 +26,7 @@ import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { Schema, UserSessionAuthenticationsTable, UserSessionsTable } from '../schema.ts';
 import { pageById } from './id-pagination.ts';
+import { whereSessionListFilter } from './session-list-filter.ts';
 
 function toBrowserSession(row: Selectable<UserSessionsTable>, dialect: SqlDialect): BrowserSession {
   return {
@@ -207,10 +208,6 @@ export class SqlBrowserSessionRepository implements BrowserSessionRepository {
   }
 
   #filtered(filter: BrowserSessionFilter) {
-    return this.#db
-      .selectFrom('user_sessions')
-      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
-      .$if(filter.state === 'active', (q) => q.where('finished_at', 'is', null))
-      .$if(filter.state === 'finished', (q) => q.where('finished_at', 'is not', null));
+    return whereSessionListFilter(this.#db.selectFrom('user_sessions'), filter, this.#dialect);
   }
 }

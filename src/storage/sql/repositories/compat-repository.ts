@@ -44,6 +44,7 @@ import type {
   Schema,
 } from '../schema.ts';
 import { pageById } from './id-pagination.ts';
+import { whereSessionListFilter } from './session-list-filter.ts';
 
 type Db = Kysely<Schema> | Transaction<Schema>;
 
@@ -172,6 +173,17 @@ export class SqlCompatSessionRepository implements CompatSessionRepository {
     return rows.map((row) => toSession(row, this.#dialect));
   }
 
+  async setHumanName(session: CompatSession, humanName: string | null): Promise<CompatSession> {
+    const row = await this.#db
+      .updateTable('compat_sessions')
+      .set({ human_name: humanName })
+      .where('id', '=', session.id)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw new Error(`compat session ${session.id} does not exist`);
+    return toSession(row, this.#dialect);
+  }
+
   async finish(clock: Clock, session: CompatSession): Promise<CompatSession> {
     const at = this.#dialect.toTimestamp(clock.now());
     const row = await this.#db
@@ -229,11 +241,13 @@ export class SqlCompatSessionRepository implements CompatSessionRepository {
   }
 
   #filtered(filter: CompatSessionFilter) {
-    return this.#db
-      .selectFrom('compat_sessions')
-      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
-      .$if(filter.state === 'active', (q) => q.where('finished_at', 'is', null))
-      .$if(filter.state === 'finished', (q) => q.where('finished_at', 'is not', null));
+    return whereSessionListFilter(
+      this.#db.selectFrom('compat_sessions'),
+      filter,
+      this.#dialect,
+    ).$if(filter.browserSessionId !== undefined, (q) =>
+      q.where('user_session_id', '=', filter.browserSessionId!),
+    );
   }
 }
 

@@ -2,7 +2,14 @@
 // redirect URIs, localized names, the JWK Set, ...) are JSON columns. Deleting a client removes
 // everything that belongs to it through the foreign keys' ON DELETE CASCADE (migration 0003).
 
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import {
+  sql,
+  type Insertable,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import type { Clock } from '../../../clock.ts';
 import { asOAuth2ClientId, type OAuth2ClientId } from '../../../model/ids.ts';
 import type {
@@ -11,10 +18,18 @@ import type {
   GrantType,
   OAuth2Client,
 } from '../../../model/oauth2-client.ts';
-import type { OAuth2ClientFields, OAuth2ClientRepository } from '../../oauth2-client-repository.ts';
+import type {
+  OAuth2ClientFields,
+  OAuth2ClientFilter,
+  OAuth2ClientRepository,
+} from '../../oauth2-client-repository.ts';
+import type { Page, Pagination } from '../../user-repository.ts';
 import { StateConflictError } from '../../state-conflict-error.ts';
 import type { SqlDialect } from '../dialect.ts';
+import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 import type { OAuth2ClientsTable, Schema } from '../schema.ts';
+import { pageById } from './id-pagination.ts';
+import { likeLiteral as literal } from './like-pattern.ts';
 
 function toClient(row: Selectable<OAuth2ClientsTable>, d: SqlDialect): OAuth2Client {
   return {
@@ -73,6 +88,11 @@ function fieldColumns(
   };
 }
 
+/** Every client-authenticated request looks its client up: precompiled (../precompiled-query.ts). */
+const CLIENT_BY_ID = new PrecompiledQuery((db) =>
+  db.selectFrom('oauth2_clients').selectAll().where('id', '=', arg<string>(0)),
+);
+
 export class SqlOAuth2ClientRepository implements OAuth2ClientRepository {
   readonly #db: Kysely<Schema> | Transaction<Schema>;
   readonly #dialect: SqlDialect;
@@ -83,11 +103,7 @@ export class SqlOAuth2ClientRepository implements OAuth2ClientRepository {
   }
 
   async lookup(id: OAuth2ClientId): Promise<OAuth2Client | null> {
-    const row = await this.#db
-      .selectFrom('oauth2_clients')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await CLIENT_BY_ID.first(this.#db, this.#dialect, [id]);
     return row === undefined ? null : toClient(row, this.#dialect);
   }
 
@@ -170,6 +186,58 @@ export class SqlOAuth2ClientRepository implements OAuth2ClientRepository {
       .orderBy('id')
       .execute();
     return rows.map((row) => toClient(row, this.#dialect));
+  }
+
+  async list(
+    filter: OAuth2ClientFilter,
+    pagination: Pagination<OAuth2ClientId>,
+  ): Promise<Page<OAuth2Client>> {
+    return pageById(
+      pagination,
+      () => this.#filtered(filter),
+      (row: Selectable<OAuth2ClientsTable>) => toClient(row, this.#dialect),
+    );
+  }
+
+  async count(filter: OAuth2ClientFilter): Promise<number> {
+    const row = await this.#filtered(filter)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  #filtered(filter: OAuth2ClientFilter) {
+    const d = this.#dialect;
+    const contains = (column: 'client_name' | 'client_uri', text: string) =>
+      sql<SqlBool>`lower(${sql.ref(column)}) like ${`%${literal(text.toLowerCase())}%`} escape '\\'`;
+    // Grant types are a JSON array of strings, stored as text (SQLite) or jsonb (PostgreSQL);
+    // both print it with each value in double quotes, which cannot occur inside a grant type.
+    const grantType = (value: string) =>
+      sql<SqlBool>`cast(grant_types as text) like ${`%${literal(JSON.stringify(value))}%`} escape '\\'`;
+    return this.#db
+      .selectFrom('oauth2_clients')
+      .$if(filter.kind !== undefined, (q) =>
+        q.where('is_static', '=', d.toBoolean(filter.kind === 'static')),
+      )
+      .$if(filter.nameContains !== undefined, (q) =>
+        q.where(contains('client_name', filter.nameContains!)),
+      )
+      .$if(filter.uriContains !== undefined, (q) =>
+        q.where(contains('client_uri', filter.uriContains!)),
+      )
+      .$if(filter.grantType !== undefined, (q) => q.where(grantType(filter.grantType!)))
+      .$if(filter.hasActiveSessions !== undefined, (q) =>
+        q.where((eb) => {
+          const active = eb.exists(
+            eb
+              .selectFrom('oauth2_sessions')
+              .select('oauth2_sessions.id')
+              .whereRef('oauth2_sessions.oauth2_client_id', '=', 'oauth2_clients.id')
+              .where('oauth2_sessions.finished_at', 'is', null),
+          );
+          return filter.hasActiveSessions === true ? active : eb.not(active);
+        }),
+      );
   }
 
   async delete(id: OAuth2ClientId): Promise<boolean> {

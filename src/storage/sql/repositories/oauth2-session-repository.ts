@@ -3,7 +3,7 @@
 // introspection hot path arrives in batches: reduced to the newest entry per session, then one
 // UPDATE per distinct (time, ip) over ids in chunks, each only moving `last_active_at` forward.
 
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
 import {
   asBrowserSessionId,
@@ -25,6 +25,8 @@ import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { OAuth2SessionsTable, Schema } from '../schema.ts';
 import { pageById } from './id-pagination.ts';
+import { wordPattern } from './like-pattern.ts';
+import { whereSessionListFilter } from './session-list-filter.ts';
 import { chunked, revokeTokensOfSessions } from './oauth2-token-repository.ts';
 
 function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2Session {
@@ -80,6 +82,17 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row === undefined ? null : toSession(row, this.#dialect);
+  }
+
+  async setHumanName(session: OAuth2Session, humanName: string | null): Promise<OAuth2Session> {
+    const row = await this.#db
+      .updateTable('oauth2_sessions')
+      .set({ human_name: humanName })
+      .where('id', '=', session.id)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw new Error(`OAuth 2.0 session ${session.id} does not exist`);
+    return toSession(row, this.#dialect);
   }
 
   async finish(clock: Clock, session: OAuth2Session): Promise<OAuth2Session> {
@@ -185,11 +198,35 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
   }
 
   #filtered(filter: OAuth2SessionFilter) {
-    return this.#db
-      .selectFrom('oauth2_sessions')
-      .$if(filter.userId !== undefined, (q) => q.where('user_id', '=', filter.userId!))
+    const d = this.#dialect;
+    return whereSessionListFilter(this.#db.selectFrom('oauth2_sessions'), filter, d)
       .$if(filter.clientId !== undefined, (q) => q.where('oauth2_client_id', '=', filter.clientId!))
-      .$if(filter.state === 'active', (q) => q.where('finished_at', 'is', null))
-      .$if(filter.state === 'finished', (q) => q.where('finished_at', 'is not', null));
+      .$if(filter.clientIds !== undefined, (q) =>
+        q.where('oauth2_client_id', 'in', filter.clientIds!.length > 0 ? filter.clientIds! : ['']),
+      )
+      .$if(filter.clientKind !== undefined, (q) =>
+        q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('oauth2_clients')
+              .select('oauth2_clients.id')
+              .whereRef('oauth2_clients.id', '=', 'oauth2_sessions.oauth2_client_id')
+              .where('oauth2_clients.is_static', '=', d.toBoolean(filter.clientKind === 'static')),
+          ),
+        ),
+      )
+      .$if(filter.browserSessionId !== undefined, (q) =>
+        q.where('user_session_id', '=', filter.browserSessionId!),
+      )
+      .$if((filter.scopes ?? []).length > 0, (q) =>
+        q.where((eb) =>
+          eb.and(
+            filter.scopes!.map(
+              (token) =>
+                sql<SqlBool>`(' ' || oauth2_sessions.scope || ' ') like ${wordPattern(token)} escape '\\'`,
+            ),
+          ),
+        ),
+      );
   }
 }

@@ -5,6 +5,11 @@
 // Batched writes (`markFirstUsed`) first reduce the batch to one entry per token, then issue one
 // UPDATE per distinct time, over ids in chunks: a flush that stamps every entry with the same time
 // is one statement per chunk, and any batch stays correct.
+//
+// The statements of every token request (add, find, consume, revoke) are precompiled
+// (../precompiled-query.ts): building and compiling them per call cost more CPU than running
+// them. Inserts return the row built here rather than reading it back (`RETURNING *`): every
+// column is given, so the row stored is exactly the one built.
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
@@ -25,6 +30,7 @@ import type {
 } from '../../oauth2-token-repository.ts';
 import { StateConflictError } from '../../state-conflict-error.ts';
 import type { SqlDialect, TimestampValue } from '../dialect.ts';
+import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 import type { OAuth2AccessTokensTable, OAuth2RefreshTokensTable, Schema } from '../schema.ts';
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -94,6 +100,86 @@ function toRefreshToken(row: Selectable<OAuth2RefreshTokensTable>, d: SqlDialect
   };
 }
 
+type AccessTokenRow = Selectable<OAuth2AccessTokensTable>;
+type RefreshTokenRow = Selectable<OAuth2RefreshTokensTable>;
+
+const INSERT_ACCESS_TOKEN = new PrecompiledQuery((db) =>
+  db.insertInto('oauth2_access_tokens').values({
+    id: arg(0),
+    oauth2_session_id: arg(1),
+    token_hash: arg(2),
+    created_at: arg(3),
+    expires_at: arg(4),
+    revoked_at: null,
+    first_used_at: null,
+  }),
+);
+const ACCESS_TOKEN_BY_ID = new PrecompiledQuery((db) =>
+  db.selectFrom('oauth2_access_tokens').selectAll().where('id', '=', arg<string>(0)),
+);
+const ACCESS_TOKEN_BY_HASH = new PrecompiledQuery((db) =>
+  db.selectFrom('oauth2_access_tokens').selectAll().where('token_hash', '=', arg<string>(0)),
+);
+const REVOKE_ACCESS_TOKEN = new PrecompiledQuery((db) =>
+  db
+    .updateTable('oauth2_access_tokens')
+    .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(arg<TimestampValue>(0))) }))
+    .where('id', '=', arg<string>(1))
+    .returningAll(),
+);
+
+const INSERT_REFRESH_TOKEN = new PrecompiledQuery((db) =>
+  db.insertInto('oauth2_refresh_tokens').values({
+    id: arg(0),
+    oauth2_session_id: arg(1),
+    token_hash: arg(2),
+    oauth2_access_token_id: arg(3),
+    created_at: arg(4),
+    consumed_at: null,
+    revoked_at: null,
+    next_oauth2_refresh_token_id: null,
+  }),
+);
+const REFRESH_TOKEN_BY_ID = new PrecompiledQuery((db) =>
+  db.selectFrom('oauth2_refresh_tokens').selectAll().where('id', '=', arg<string>(0)),
+);
+const REFRESH_TOKEN_BY_HASH = new PrecompiledQuery((db) =>
+  db.selectFrom('oauth2_refresh_tokens').selectAll().where('token_hash', '=', arg<string>(0)),
+);
+const REVOKE_REFRESH_TOKEN = new PrecompiledQuery((db) =>
+  db
+    .updateTable('oauth2_refresh_tokens')
+    .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(arg<TimestampValue>(0))) }))
+    .where('id', '=', arg<string>(1))
+    .returningAll(),
+);
+/** `consume`, for a token without a successor yet (`is null` cannot be a bind parameter). */
+const CONSUME_FIRST = new PrecompiledQuery((db) =>
+  db
+    .updateTable('oauth2_refresh_tokens')
+    .set((eb) => ({
+      consumed_at: eb.fn.coalesce('consumed_at', eb.val(arg<TimestampValue>(0))),
+      next_oauth2_refresh_token_id: arg<string>(1),
+    }))
+    .where('id', '=', arg<string>(2))
+    .where('revoked_at', 'is', null)
+    .where('next_oauth2_refresh_token_id', 'is', null)
+    .returningAll(),
+);
+/** `consume` again after a lost response: the successor the caller read must still be there. */
+const CONSUME_AGAIN = new PrecompiledQuery((db) =>
+  db
+    .updateTable('oauth2_refresh_tokens')
+    .set((eb) => ({
+      consumed_at: eb.fn.coalesce('consumed_at', eb.val(arg<TimestampValue>(0))),
+      next_oauth2_refresh_token_id: arg<string>(1),
+    }))
+    .where('id', '=', arg<string>(2))
+    .where('revoked_at', 'is', null)
+    .where('next_oauth2_refresh_token_id', '=', arg<string>(3))
+    .returningAll(),
+);
+
 export class SqlAccessTokenRepository implements AccessTokenRepository {
   readonly #db: Db;
   readonly #dialect: SqlDialect;
@@ -111,48 +197,38 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
     expiresAt: Date | null,
   ): Promise<AccessToken> {
     const d = this.#dialect;
-    const row = await this.#db
-      .insertInto('oauth2_access_tokens')
-      .values({
-        id: newUlid(clock, rng),
-        oauth2_session_id: session.id,
-        token_hash: tokenHash,
-        created_at: d.toTimestamp(clock.now()),
-        expires_at: expiresAt === null ? null : d.toTimestamp(expiresAt),
-        revoked_at: null,
-        first_used_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row: AccessTokenRow = {
+      id: newUlid(clock, rng),
+      oauth2_session_id: session.id,
+      token_hash: tokenHash,
+      created_at: d.toTimestamp(clock.now()),
+      expires_at: expiresAt === null ? null : d.toTimestamp(expiresAt),
+      revoked_at: null,
+      first_used_at: null,
+    };
+    await INSERT_ACCESS_TOKEN.execute(this.#db, d, [
+      row.id,
+      row.oauth2_session_id,
+      row.token_hash,
+      row.created_at,
+      row.expires_at,
+    ]);
     return toAccessToken(row, d);
   }
 
   async lookup(id: AccessTokenId): Promise<AccessToken | null> {
-    const row = await this.#db
-      .selectFrom('oauth2_access_tokens')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await ACCESS_TOKEN_BY_ID.first(this.#db, this.#dialect, [id]);
     return row === undefined ? null : toAccessToken(row, this.#dialect);
   }
 
   async findByHash(tokenHash: string): Promise<AccessToken | null> {
-    const row = await this.#db
-      .selectFrom('oauth2_access_tokens')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await ACCESS_TOKEN_BY_HASH.first(this.#db, this.#dialect, [tokenHash]);
     return row === undefined ? null : toAccessToken(row, this.#dialect);
   }
 
   async revoke(clock: Clock, token: AccessToken): Promise<AccessToken> {
     const now = this.#dialect.toTimestamp(clock.now());
-    const row = await this.#db
-      .updateTable('oauth2_access_tokens')
-      .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
-      .where('id', '=', token.id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await REVOKE_ACCESS_TOKEN.first(this.#db, this.#dialect, [now, token.id]);
     // The caller loaded the token in this transaction; a missing row is a bug, not "not found".
     if (row === undefined) throw new Error(`access token ${token.id} does not exist`);
     return toAccessToken(row, this.#dialect);
@@ -212,38 +288,34 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     tokenHash: string,
     accessToken: AccessToken | null,
   ): Promise<RefreshToken> {
-    const row = await this.#db
-      .insertInto('oauth2_refresh_tokens')
-      .values({
-        id: newUlid(clock, rng),
-        oauth2_session_id: session.id,
-        token_hash: tokenHash,
-        oauth2_access_token_id: accessToken?.id ?? null,
-        created_at: this.#dialect.toTimestamp(clock.now()),
-        consumed_at: null,
-        revoked_at: null,
-        next_oauth2_refresh_token_id: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toRefreshToken(row, this.#dialect);
+    const d = this.#dialect;
+    const row: RefreshTokenRow = {
+      id: newUlid(clock, rng),
+      oauth2_session_id: session.id,
+      token_hash: tokenHash,
+      oauth2_access_token_id: accessToken?.id ?? null,
+      created_at: d.toTimestamp(clock.now()),
+      consumed_at: null,
+      revoked_at: null,
+      next_oauth2_refresh_token_id: null,
+    };
+    await INSERT_REFRESH_TOKEN.execute(this.#db, d, [
+      row.id,
+      row.oauth2_session_id,
+      row.token_hash,
+      row.oauth2_access_token_id,
+      row.created_at,
+    ]);
+    return toRefreshToken(row, d);
   }
 
   async lookup(id: RefreshTokenId): Promise<RefreshToken | null> {
-    const row = await this.#db
-      .selectFrom('oauth2_refresh_tokens')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await REFRESH_TOKEN_BY_ID.first(this.#db, this.#dialect, [id]);
     return row === undefined ? null : toRefreshToken(row, this.#dialect);
   }
 
   async findByHash(tokenHash: string): Promise<RefreshToken | null> {
-    const row = await this.#db
-      .selectFrom('oauth2_refresh_tokens')
-      .selectAll()
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await REFRESH_TOKEN_BY_HASH.first(this.#db, this.#dialect, [tokenHash]);
     return row === undefined ? null : toRefreshToken(row, this.#dialect);
   }
 
@@ -252,21 +324,10 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
     const seenNext = token.nextRefreshTokenId;
     // Compare-and-set on the successor the caller read: of two concurrent refreshes with the same
     // token, the second finds it changed (PostgreSQL re-checks the row after the first commits).
-    const row = await this.#db
-      .updateTable('oauth2_refresh_tokens')
-      .set((eb) => ({
-        consumed_at: eb.fn.coalesce('consumed_at', eb.val(now)),
-        next_oauth2_refresh_token_id: next.id,
-      }))
-      .where('id', '=', token.id)
-      .where('revoked_at', 'is', null)
-      .where((eb) =>
-        seenNext === null
-          ? eb('next_oauth2_refresh_token_id', 'is', null)
-          : eb('next_oauth2_refresh_token_id', '=', seenNext),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    const row =
+      seenNext === null
+        ? await CONSUME_FIRST.first(this.#db, this.#dialect, [now, next.id, token.id])
+        : await CONSUME_AGAIN.first(this.#db, this.#dialect, [now, next.id, token.id, seenNext]);
     if (row !== undefined) return toRefreshToken(row, this.#dialect);
     const current = await this.lookup(token.id);
     const reason =
@@ -280,12 +341,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
 
   async revoke(clock: Clock, token: RefreshToken): Promise<RefreshToken> {
     const now = this.#dialect.toTimestamp(clock.now());
-    const row = await this.#db
-      .updateTable('oauth2_refresh_tokens')
-      .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
-      .where('id', '=', token.id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await REVOKE_REFRESH_TOKEN.first(this.#db, this.#dialect, [now, token.id]);
     // The caller loaded the token in this transaction; a missing row is a bug, not "not found".
     if (row === undefined) throw new Error(`refresh token ${token.id} does not exist`);
     return toRefreshToken(row, this.#dialect);

@@ -121,6 +121,26 @@ export class SqlUserRegistrationTokenRepository implements UserRegistrationToken
     return this.#mustExist(token.id);
   }
 
+  async update(
+    token: UserRegistrationToken,
+    changes: { readonly expiresAt?: Date | null; readonly usageLimit?: number | null },
+  ): Promise<UserRegistrationToken> {
+    const { expiresAt, usageLimit } = changes;
+    if (expiresAt !== undefined || usageLimit !== undefined) {
+      await this.#db
+        .updateTable('user_registration_tokens')
+        .set({
+          ...(expiresAt === undefined
+            ? {}
+            : { expires_at: expiresAt === null ? null : this.#dialect.toTimestamp(expiresAt) }),
+          ...(usageLimit === undefined ? {} : { usage_limit: usageLimit }),
+        })
+        .where('id', '=', token.id)
+        .execute();
+    }
+    return this.#mustExist(token.id);
+  }
+
   async list(): Promise<UserRegistrationToken[]> {
     const rows = await this.#db
       .selectFrom('user_registration_tokens')

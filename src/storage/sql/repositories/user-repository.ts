@@ -2,14 +2,15 @@
 // id cursors; see `Pagination` in ../../user-repository.ts for what the page flags mean. (When a
 // second repository paginates, move `list`'s cursor logic into a shared helper beside this file.)
 
-import type {
-  Expression,
-  ExpressionBuilder,
-  Kysely,
-  Selectable,
-  SqlBool,
-  Transaction,
-  UpdateObject,
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  type Transaction,
+  type UpdateObject,
 } from 'kysely';
 import type { Clock } from '../../../clock.ts';
 import { asUserId, type UserId } from '../../../model/ids.ts';
@@ -17,6 +18,7 @@ import type { User } from '../../../model/user.ts';
 import { newUlid, type Rng } from '../../../rng.ts';
 import type { Page, Pagination, UserFilter, UserRepository } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
+import { likeLiteral } from './like-pattern.ts';
 import type { Schema, UsersTable } from '../schema.ts';
 
 type UserRow = Selectable<UsersTable>;
@@ -170,6 +172,40 @@ export class SqlUserRepository implements UserRepository {
       conditions.push(
         eb('can_request_admin', '=', this.#dialect.toBoolean(filter.canRequestAdmin)),
       );
+    }
+    if (filter.search !== undefined) {
+      const pattern = `%${likeLiteral(filter.search.toLowerCase())}%`;
+      conditions.push(sql<SqlBool>`lower(users.username) like ${pattern} escape '\\'`);
+    }
+    // No guest accounts here: only "not a guest" matches anyone.
+    if (filter.legacyGuest === true) conditions.push(sql<SqlBool>`1 = 0`);
+    const activeOAuth2 = (clients?: readonly string[]) =>
+      eb.exists(
+        eb
+          .selectFrom('oauth2_sessions')
+          .select('oauth2_sessions.id')
+          .whereRef('oauth2_sessions.user_id', '=', 'users.id')
+          .where('oauth2_sessions.finished_at', 'is', null)
+          .$if(clients !== undefined, (q) =>
+            q.where('oauth2_sessions.oauth2_client_id', 'in', clients!),
+          ),
+      );
+    if (filter.activeOAuth2ClientIds !== undefined) {
+      const clients = filter.activeOAuth2ClientIds;
+      conditions.push(clients.length === 0 ? sql<SqlBool>`1 = 0` : activeOAuth2(clients));
+    }
+    if (filter.hasActiveOAuth2Session !== undefined) {
+      conditions.push(filter.hasActiveOAuth2Session ? activeOAuth2() : eb.not(activeOAuth2()));
+    }
+    if (filter.hasActiveCompatSession !== undefined) {
+      const active = eb.exists(
+        eb
+          .selectFrom('compat_sessions')
+          .select('compat_sessions.id')
+          .whereRef('compat_sessions.user_id', '=', 'users.id')
+          .where('compat_sessions.finished_at', 'is', null),
+      );
+      conditions.push(filter.hasActiveCompatSession ? active : eb.not(active));
     }
     return eb.and(conditions);
   }
