@@ -5,20 +5,17 @@
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  listResponse,
-  paginatedResponseSchema,
-  type ResourceKind,
-} from '../../../admin/jsonapi.ts';
+import type { ResourceKind } from '../../../admin/jsonapi.ts';
 import { queryValue, type Query } from '../../../admin/pagination.ts';
 import { asOAuth2ClientId, type OAuth2ClientId } from '../../../model/ids.ts';
 import type { OAuth2Client } from '../../../model/oauth2-client.ts';
 import type { OAuth2ClientFilter } from '../../../storage/oauth2-client-repository.ts';
 import type { Pagination } from '../../../storage/user-repository.ts';
-import { ADMIN_PREFIX, adminRoute, type AdminDeps, type RouteList } from './admin-route.ts';
-import { booleanFilter, enumFilter, FilterLinks } from './filters.ts';
+import { ADMIN_PREFIX, type AdminDeps, type RouteList } from './admin-route.ts';
+import type { FilterLinks } from './filters.ts';
+import { booleanFilter, enumFilter } from './filters.ts';
 import { registerGetById } from './get-by-id-route.ts';
-import { errorResponses, listParameters } from './route-docs.ts';
+import { registerList } from './list-route.ts';
 
 export const oauth2ClientKind = {
   type: 'oauth2-client',
@@ -57,21 +54,19 @@ function textFilter(query: Query, name: string, links: FilterLinks): string | un
   return value;
 }
 
-function clientFilter(query: Query): { filter: OAuth2ClientFilter; base: string } {
-  const links = new FilterLinks(oauth2ClientKind.path);
+function clientFilter(query: Query, links: FilterLinks): OAuth2ClientFilter {
   const kind = enumFilter(query, 'client-kind', kindValues, links);
   const name = textFilter(query, 'client-name', links);
   const uri = textFilter(query, 'client-uri', links);
   const grantType = textFilter(query, 'grant-type', links);
   const active = booleanFilter(query, 'has-active-sessions', links);
-  const filter: OAuth2ClientFilter = {
+  return {
     ...(kind === undefined ? {} : { kind }),
     ...(name === undefined ? {} : { nameContains: name }),
     ...(uri === undefined ? {} : { uriContains: uri }),
     ...(grantType === undefined ? {} : { grantType }),
     ...(active === undefined ? {} : { hasActiveSessions: active }),
   };
-  return { filter, base: links.base };
 }
 
 export function registerOAuth2Clients(
@@ -79,67 +74,53 @@ export function registerOAuth2Clients(
   deps: AdminDeps,
   routes: RouteList,
 ): void {
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/oauth2-clients',
-      operationId: 'listOAuth2Clients',
-      summary: 'List OAuth 2.0 clients',
-      tag: 'oauth2-client',
-      parameters: [
-        ...listParameters,
-        {
-          name: 'filter[client-kind]',
-          in: 'query',
-          description: 'Only static (configured) or only dynamic (registered) clients',
-          schema: z.enum(kindValues),
-        },
-        {
-          name: 'filter[client-name]',
-          in: 'query',
-          description: "Case-insensitive substring of the client's name",
-          schema: z.string(),
-        },
-        {
-          name: 'filter[client-uri]',
-          in: 'query',
-          description: "Case-insensitive substring of the client's URI",
-          schema: z.string(),
-        },
-        {
-          name: 'filter[grant-type]',
-          in: 'query',
-          description: 'Only clients allowed this grant type, e.g. `client_credentials`',
-          schema: z.string(),
-        },
-        {
-          name: 'filter[has-active-sessions]',
-          in: 'query',
-          description: 'Only clients with (true) or without (false) an active OAuth 2.0 session',
-          schema: z.enum(['true', 'false']),
-        },
-      ],
-      responses: {
-        200: {
-          description: 'A page of OAuth 2.0 clients',
-          schema: paginatedResponseSchema(oauth2ClientKind),
-        },
-        ...errorResponses(400),
+  registerList(app, deps, routes, {
+    kind: oauth2ClientKind,
+    operationId: 'listOAuth2Clients',
+    summary: 'List OAuth 2.0 clients',
+    tag: 'oauth2-client',
+    description: 'A page of OAuth 2.0 clients',
+    filters: [
+      {
+        name: 'filter[client-kind]',
+        in: 'query',
+        description: 'Only static (configured) or only dynamic (registered) clients',
+        schema: z.enum(kindValues),
       },
-    },
-    async ({ repos, query }) => {
-      const { filter, base } = clientFilter(query);
-      const listing = {
-        list: (pagination: Pagination<OAuth2ClientId>) =>
-          repos.oauth2Clients.list(filter, pagination),
-        count: () => repos.oauth2Clients.count(filter),
-      };
-      return { body: await listResponse(oauth2ClientKind, base, query, listing, attributes) };
-    },
-  );
+      {
+        name: 'filter[client-name]',
+        in: 'query',
+        description: "Case-insensitive substring of the client's name",
+        schema: z.string(),
+      },
+      {
+        name: 'filter[client-uri]',
+        in: 'query',
+        description: "Case-insensitive substring of the client's URI",
+        schema: z.string(),
+      },
+      {
+        name: 'filter[grant-type]',
+        in: 'query',
+        description: 'Only clients allowed this grant type, e.g. `client_credentials`',
+        schema: z.string(),
+      },
+      {
+        name: 'filter[has-active-sessions]',
+        in: 'query',
+        description: 'Only clients with (true) or without (false) an active OAuth 2.0 session',
+        schema: z.enum(['true', 'false']),
+      },
+    ],
+    errors: [400],
+    readFilter: (query, links) => clientFilter(query, links),
+    listing: (repos, filter) => ({
+      list: (pagination: Pagination<OAuth2ClientId>) =>
+        repos.oauth2Clients.list(filter, pagination),
+      count: () => repos.oauth2Clients.count(filter),
+    }),
+    attributes,
+  });
 
   registerGetById(app, deps, routes, {
     kind: oauth2ClientKind,

@@ -21,12 +21,13 @@ import {
 } from '../../../admin/jsonapi.ts';
 import type { RouteParameter } from '../../../admin/openapi.ts';
 import type { Query } from '../../../admin/pagination.ts';
-import { asBrowserSessionId, asUserId, type BrowserSessionId } from '../../../model/ids.ts';
+import { asBrowserSessionId, type BrowserSessionId } from '../../../model/ids.ts';
 import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 import type { SessionListFilter } from '../../../storage/session-list-filter.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import type { Page, Pagination } from '../../../storage/user-repository.ts';
 import { AdminError, notFound } from './admin-error.ts';
+import { knownUserFilter } from './list-route.ts';
 import {
   ADMIN_PREFIX,
   adminRoute,
@@ -149,11 +150,8 @@ export function registerSessionRoutes<
     async ({ repos, query }) => {
       const links = new FilterLinks(spec.kind.path);
       let filter = {} as F;
-      const user = ulidFilter(query, 'user', links);
-      if (user !== undefined) {
-        if ((await repos.users.lookup(asUserId(user))) === null) throw notFound('User', user);
-        filter = { ...filter, userId: asUserId(user) };
-      }
+      const user = await knownUserFilter(query, 'user', links, repos);
+      if (user !== undefined) filter = { ...filter, userId: user };
       for (const extra of extraFilters) filter = await extra.read(query, links, repos, filter);
       const state = enumFilter(query, 'status', sessionStatusValues, links);
       if (state !== undefined) filter = { ...filter, state };

@@ -8,8 +8,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  listResponse,
-  paginatedResponseSchema,
   singleResponse,
   singleResponseSchema,
   ulidSchema,
@@ -36,8 +34,11 @@ import {
   type AdminDeps,
   type RouteList,
 } from './admin-route.ts';
-import { booleanFilter, enumFilter, FilterLinks, ulidListFilter } from './filters.ts';
-import { errorResponses, listParameters } from './route-docs.ts';
+import type { FilterLinks } from './filters.ts';
+import { booleanFilter, enumFilter, ulidListFilter } from './filters.ts';
+import { registerGetById } from './get-by-id-route.ts';
+import { registerList } from './list-route.ts';
+import { errorResponses } from './route-docs.ts';
 
 const timestamp = z.iso.datetime();
 
@@ -78,8 +79,7 @@ const idParameter: RouteParameter = {
 };
 const statusValues = ['active', 'locked', 'deactivated'] as const;
 
-function userFilter(query: Query): { filter: UserFilter; base: string } {
-  const links = new FilterLinks(userKind.path);
+function userFilter(query: Query, links: FilterLinks): UserFilter {
   const admin = booleanFilter(query, 'admin', links);
   const legacyGuest = booleanFilter(query, 'legacy-guest', links);
   const search = queryValue(query, 'filter[search]');
@@ -88,7 +88,7 @@ function userFilter(query: Query): { filter: UserFilter; base: string } {
   const clients = ulidListFilter(query, 'active-oauth2-client', links).map(asOAuth2ClientId);
   const oauth2 = booleanFilter(query, 'has-active-oauth2-session', links);
   const compat = booleanFilter(query, 'has-active-compat-session', links);
-  const filter: UserFilter = {
+  return {
     ...(admin === undefined ? {} : { canRequestAdmin: admin }),
     ...(legacyGuest === undefined ? {} : { legacyGuest }),
     ...(search === undefined ? {} : { search }),
@@ -97,7 +97,6 @@ function userFilter(query: Query): { filter: UserFilter; base: string } {
     ...(oauth2 === undefined ? {} : { hasActiveOAuth2Session: oauth2 }),
     ...(compat === undefined ? {} : { hasActiveCompatSession: compat }),
   };
-  return { filter, base: links.base };
 }
 
 async function requireUser(repos: Repositories, id: string): Promise<User> {
@@ -109,92 +108,77 @@ async function requireUser(repos: Repositories, id: string): Promise<User> {
 const answer = (user: User) => ({ body: singleResponse(userKind, user.id, userAttributes(user)) });
 
 export function registerUsers(app: FastifyInstance, deps: AdminDeps, routes: RouteList): void {
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/users',
-      operationId: 'listUsers',
-      summary: 'List users',
-      tag: 'user',
-      parameters: [
-        ...listParameters,
-        {
-          name: 'filter[admin]',
-          in: 'query',
-          description: 'Only users who can (true) or cannot (false) request admin privileges',
-          schema: z.enum(['true', 'false']),
-        },
-        {
-          name: 'filter[legacy-guest]',
-          in: 'query',
-          description: 'Only guests (true: nobody, Gatehouse has none) or only non-guests (false)',
-          schema: z.enum(['true', 'false']),
-        },
-        {
-          name: 'filter[search]',
-          in: 'query',
-          description: 'Only users whose username contains this (any case)',
-          schema: z.string(),
-        },
-        {
-          name: 'filter[status]',
-          in: 'query',
-          description: 'Only users in this state',
-          schema: z.enum(statusValues),
-        },
-        {
-          name: 'filter[active-oauth2-client]',
-          in: 'query',
-          description:
-            'Only users with an active OAuth 2.0 session of this client (repeat it for any of several)',
-          schema: z.array(ulidSchema),
-        },
-        {
-          name: 'filter[has-active-oauth2-session]',
-          in: 'query',
-          description: 'Only users with (true) or without (false) an active OAuth 2.0 session',
-          schema: z.enum(['true', 'false']),
-        },
-        {
-          name: 'filter[has-active-compat-session]',
-          in: 'query',
-          description: 'Only users with (true) or without (false) an active compatibility session',
-          schema: z.enum(['true', 'false']),
-        },
-      ],
-      responses: {
-        200: { description: 'A page of users', schema: paginatedResponseSchema(userKind) },
-        ...errorResponses(400),
+  registerList(app, deps, routes, {
+    kind: userKind,
+    operationId: 'listUsers',
+    summary: 'List users',
+    tag: 'user',
+    description: 'A page of users',
+    filters: [
+      {
+        name: 'filter[admin]',
+        in: 'query',
+        description: 'Only users who can (true) or cannot (false) request admin privileges',
+        schema: z.enum(['true', 'false']),
       },
-    },
-    async ({ repos, query }) => {
-      const { filter, base } = userFilter(query);
-      const listing = {
-        list: (pagination: Pagination<UserId>) => repos.users.list(filter, pagination),
-        count: () => repos.users.count(filter),
-      };
-      return { body: await listResponse(userKind, base, query, listing, userAttributes) };
-    },
-  );
+      {
+        name: 'filter[legacy-guest]',
+        in: 'query',
+        description: 'Only guests (true: nobody, Gatehouse has none) or only non-guests (false)',
+        schema: z.enum(['true', 'false']),
+      },
+      {
+        name: 'filter[search]',
+        in: 'query',
+        description: 'Only users whose username contains this (any case)',
+        schema: z.string(),
+      },
+      {
+        name: 'filter[status]',
+        in: 'query',
+        description: 'Only users in this state',
+        schema: z.enum(statusValues),
+      },
+      {
+        name: 'filter[active-oauth2-client]',
+        in: 'query',
+        description:
+          'Only users with an active OAuth 2.0 session of this client (repeat it for any of several)',
+        schema: z.array(ulidSchema),
+      },
+      {
+        name: 'filter[has-active-oauth2-session]',
+        in: 'query',
+        description: 'Only users with (true) or without (false) an active OAuth 2.0 session',
+        schema: z.enum(['true', 'false']),
+      },
+      {
+        name: 'filter[has-active-compat-session]',
+        in: 'query',
+        description: 'Only users with (true) or without (false) an active compatibility session',
+        schema: z.enum(['true', 'false']),
+      },
+    ],
+    errors: [400],
+    readFilter: (query, links) => userFilter(query, links),
+    listing: (repos, filter) => ({
+      list: (pagination: Pagination<UserId>) => repos.users.list(filter, pagination),
+      count: () => repos.users.count(filter),
+    }),
+    attributes: userAttributes,
+  });
 
-  adminRoute(
-    app,
-    deps,
-    routes,
-    {
-      method: 'GET',
-      path: '/users/:id',
-      operationId: 'getUser',
-      summary: 'Get a user',
-      tag: 'user',
-      parameters: [idParameter],
-      responses: { 200: { description: 'The user', schema: single }, ...errorResponses(400, 404) },
-    },
-    async ({ repos, params }) => answer(await requireUser(repos, ulidParam(params))),
-  );
+  registerGetById(app, deps, routes, {
+    kind: userKind,
+    operationId: 'getUser',
+    summary: 'Get a user',
+    tag: 'user',
+    description: 'The user',
+    idDescription: 'The ID of the user',
+    lookup: (repos, id) => repos.users.lookup(asUserId(id)),
+    notFound: (id) => `User ID ${id} not found`,
+    attributes: userAttributes,
+  });
 
   adminRoute(
     app,
