@@ -36,7 +36,9 @@ import type { CurrentBrowserSession } from '../../browser-session.ts';
 import { CSRF_FIELD } from '../../csrf.ts';
 import {
   accountContext,
-  NotSignedIn,
+  accountUrl,
+  ACCOUNT_PATHS,
+  orLogin,
   showDate,
   signedIn,
   type AccountDeps,
@@ -45,7 +47,7 @@ import { requireCsrf } from './link.ts';
 import { pageError, param, sendPage } from './page.ts';
 import { pageMessage } from './page-message.ts';
 
-const PATH = 'account/tokens';
+const PATH = ACCOUNT_PATHS.tokens;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** A name is for people: short enough to show in a list. */
 export const MAX_TOKEN_NAME_LENGTH = 100;
@@ -91,27 +93,7 @@ function values(body: unknown, key: string): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function loginRedirect(reply: FastifyReply, deps: AccountDeps): FastifyReply {
-  const next = new URLSearchParams({ next: `/${PATH}` }).toString();
-  return reply
-    .header('cache-control', 'no-store')
-    .redirect(`${deps.urls.basePath}login?${next}`, 303);
-}
-
-async function orLogin(
-  reply: FastifyReply,
-  deps: AccountDeps,
-  body: () => Promise<FastifyReply>,
-): Promise<FastifyReply> {
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof NotSignedIn) return loginRedirect(reply, deps);
-    throw error;
-  }
-}
-
-const tokensUrl = (deps: AccountDeps) => `${deps.urls.basePath}${PATH}`;
+const tokensUrl = (deps: AccountDeps) => accountUrl(deps, 'tokens');
 
 /** The user's own tokens: sessions they own acting as themselves, active first, newest first. */
 async function ownTokens(repos: Repositories, user: User) {
@@ -186,7 +168,7 @@ export function registerAccountTokens(app: FastifyInstance, deps: AccountDeps): 
 
   app.get(`/${PATH}`, async (request, reply) => {
     if (!enabled()) throw notOffered();
-    return orLogin(reply, deps, () =>
+    return orLogin(reply, deps, 'tokens', () =>
       deps.storage.transaction(async (repos) => {
         const current = await signedIn(request, deps, repos);
         return render(request, reply, repos, current);
@@ -202,7 +184,7 @@ export function registerAccountTokens(app: FastifyInstance, deps: AccountDeps): 
       scopes: [...new Set(values(request.body, 'scope'))],
       expires: param(request.body, 'expires') ?? '',
     };
-    return orLogin(reply, deps, () =>
+    return orLogin(reply, deps, 'tokens', () =>
       deps.storage.transaction(async (repos) => {
         const current = await signedIn(request, deps, repos);
         const offered = offeredScopes(deps, current.user).map((s) => s.value);
@@ -257,7 +239,7 @@ export function registerAccountTokens(app: FastifyInstance, deps: AccountDeps): 
       { back: tokensUrl(deps) },
     );
     if (!ULID.test(id)) throw notFound;
-    return orLogin(reply, deps, async () => {
+    return orLogin(reply, deps, 'tokens', async () => {
       await deps.storage.transaction(async (repos) => {
         const current = await signedIn(request, deps, repos);
         const session = await repos.personalSessions.lookup(asPersonalSessionId(id));

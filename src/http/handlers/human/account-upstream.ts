@@ -4,13 +4,15 @@
 // is never removed when it is the last way to sign in: no usable password (none set, or passwords
 // off) and no other link.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { asUpstreamOAuthLinkId } from '../../../model/upstream-oauth.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import type { CurrentBrowserSession } from '../../browser-session.ts';
 import {
   accountContext,
-  NotSignedIn,
+  ACCOUNT_PATHS,
+  accountUrl,
+  orLogin,
   showDate,
   signedIn,
   type AccountDeps,
@@ -19,7 +21,7 @@ import { requireCsrf } from './link.ts';
 import { HumanPageError, param, sendPage } from './page.ts';
 import { providerBrand, providerDisplayName } from '../upstream/provider-buttons.ts';
 
-const PAGE = 'account/upstream';
+const PAGE = ACCOUNT_PATHS.upstream;
 
 /** Whether the user can still sign in without the link `exceptLinkId`. */
 async function hasOtherWayIn(
@@ -36,23 +38,10 @@ async function hasOtherWayIn(
 }
 
 export function registerAccountUpstream(app: FastifyInstance, deps: AccountDeps): void {
-  const pageUrl = `${deps.urls.basePath}${PAGE}`;
-  const toLogin = (reply: FastifyReply) =>
-    reply
-      .header('cache-control', 'no-store')
-      .redirect(`${deps.urls.basePath}login?${new URLSearchParams({ next: `/${PAGE}` })}`, 303);
-
-  async function orLogin(reply: FastifyReply, body: () => Promise<FastifyReply>) {
-    try {
-      return await body();
-    } catch (error) {
-      if (error instanceof NotSignedIn) return toLogin(reply);
-      throw error;
-    }
-  }
+  const pageUrl = accountUrl(deps, 'upstream');
 
   app.get(`/${PAGE}`, async (request: FastifyRequest, reply) =>
-    orLogin(reply, async () => {
+    orLogin(reply, deps, 'upstream', async () => {
       const view = await deps.storage.transaction(async (repos) => {
         const current = await signedIn(request, deps, repos);
         const providers = await repos.upstreamOAuthProviders.all();
@@ -92,7 +81,7 @@ export function registerAccountUpstream(app: FastifyInstance, deps: AccountDeps)
 
   app.post(`/${PAGE}/:linkId/unlink`, async (request, reply) => {
     requireCsrf(request, deps, pageUrl, param(request.body, 'csrf'));
-    return orLogin(reply, async () => {
+    return orLogin(reply, deps, 'upstream', async () => {
       await deps.storage.transaction(async (repos) => {
         const current = await signedIn(request, deps, repos);
         const id = (request.params as { linkId: string }).linkId;

@@ -16,6 +16,7 @@ import { claimTemplate } from '../../../upstream/claim-mapping.ts';
 import { ClaimTemplateRenderError } from '../../../upstream/claim-template.ts';
 import { UpstreamClientError } from '../../../upstream/upstream-client.ts';
 import { currentBrowserSession } from '../../browser-session.ts';
+import { accountUrl } from '../human/account-access.ts';
 import { param, safeNext } from '../human/page.ts';
 import {
   callbackUrl,
@@ -24,9 +25,6 @@ import {
   type UpstreamDeps,
 } from './upstream-flow.ts';
 import { rememberUpstreamSession } from './upstream-session-cookie.ts';
-
-/** Where a link started from the account page comes back to. */
-export const ACCOUNT_UPSTREAM_PATH = 'account/upstream';
 
 /** The query parameters of the downstream request `next` continues (its path's query). */
 function downstreamParams(next: string | null): Record<string, string> {
@@ -64,8 +62,7 @@ export function registerUpstreamAuthorize(app: FastifyInstance, deps: UpstreamDe
     // parse
     const linking = param(request.query, 'action') === 'link';
     const next =
-      safeNext(param(request.query, 'next')) ??
-      (linking ? `${deps.urls.basePath}${ACCOUNT_UPSTREAM_PATH}` : null);
+      safeNext(param(request.query, 'next')) ?? (linking ? accountUrl(deps, 'upstream') : null);
 
     // load
     const { provider, signedIn } = await deps.storage.transaction(async (repos) => ({
