@@ -33,17 +33,16 @@ import {
 } from '../../../services/personal-sessions.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import type { CurrentBrowserSession } from '../../browser-session.ts';
-import { CSRF_FIELD } from '../../csrf.ts';
 import {
   accountContext,
   accountUrl,
+  checkAccountCsrf,
   ACCOUNT_PATHS,
   orLogin,
   showDate,
   signedIn,
   type AccountDeps,
 } from './account-access.ts';
-import { requireCsrf } from './link.ts';
 import { pageError, param, sendPage } from './page.ts';
 import { pageMessage } from './page-message.ts';
 
@@ -178,7 +177,7 @@ export function registerAccountTokens(app: FastifyInstance, deps: AccountDeps): 
 
   app.post(`/${PATH}`, async (request, reply) => {
     if (!enabled()) throw notOffered();
-    requireCsrf(request, deps, tokensUrl(deps), param(request.body, CSRF_FIELD));
+    checkAccountCsrf(request, deps, 'tokens');
     const form: TokenForm = {
       name: (param(request.body, 'name') ?? '').trim(),
       scopes: [...new Set(values(request.body, 'scope'))],
@@ -230,7 +229,7 @@ export function registerAccountTokens(app: FastifyInstance, deps: AccountDeps): 
 
   app.post(`/${PATH}/revoke`, async (request, reply) => {
     if (!enabled()) throw notOffered();
-    requireCsrf(request, deps, tokensUrl(deps), param(request.body, CSRF_FIELD));
+    checkAccountCsrf(request, deps, 'tokens');
     const id = param(request.body, 'id') ?? '';
     const notFound = pageError(
       404,

@@ -12,12 +12,12 @@ import {
   accountContext,
   ACCOUNT_PATHS,
   accountUrl,
+  checkAccountCsrf,
   orLogin,
   showDate,
   signedIn,
   type AccountDeps,
 } from './account-access.ts';
-import { requireCsrf } from './link.ts';
 import { HumanPageError, param, sendPage } from './page.ts';
 import { providerBrand, providerDisplayName } from '../upstream/provider-buttons.ts';
 
@@ -80,7 +80,7 @@ export function registerAccountUpstream(app: FastifyInstance, deps: AccountDeps)
   );
 
   app.post(`/${PAGE}/:linkId/unlink`, async (request, reply) => {
-    requireCsrf(request, deps, pageUrl, param(request.body, 'csrf'));
+    checkAccountCsrf(request, deps, 'upstream');
     return orLogin(reply, deps, 'upstream', async () => {
       await deps.storage.transaction(async (repos) => {
         const current = await signedIn(request, deps, repos);
