@@ -1,126 +1,24 @@
-// The Admin API's user (browser) sessions through a real app: the list with its filters (user,
-// status) and pages, one session by id, and 400/401/403/404, every answer checked against the
-// served /api/spec.json.
+// The Admin API's user (browser) sessions: the shared session-list checks
+// (./session-list-suite.ts) with browser sessions.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { addUser } from '../../helpers/app.ts';
-import { call, SpecChecker, startAdminApp, type AdminApp, type Body } from './admin-app.ts';
+import { describeSessionList } from './session-list-suite.ts';
 
-const LIST = '/api/admin/v1/user-sessions';
-const ONE = '/api/admin/v1/user-sessions/{id}';
-const UNKNOWN = '01J00000000000000000000000';
-
-describe('admin API: user sessions', () => {
-  let a: AdminApp;
-  let spec: SpecChecker;
-  const users: Record<string, string> = {};
-  const sessions: string[] = [];
-  before(async () => {
-    a = await startAdminApp();
-    spec = new SpecChecker(a);
-    for (const name of ['alice', 'bob']) users[name] = (await addUser(a.h, name, null)).id;
-    for (const name of ['alice', 'bob', 'alice']) {
-      a.h.clock.advance(1000);
-      const session = await a.h.db.storage.transaction(async (repos) =>
-        repos.browserSessions.add(
-          a.h.ctx.rng,
-          a.h.clock,
-          (await repos.users.lookup(users[name] as never))!,
-          `${name}'s browser`,
-        ),
+describeSessionList('admin API: user sessions', {
+  path: 'user-sessions',
+  type: 'user-session',
+  add: (a, userId, name) =>
+    a.h.db.storage.transaction(async (repos) => {
+      const user = (await repos.users.lookup(userId as never))!;
+      return (await repos.browserSessions.add(a.h.ctx.rng, a.h.clock, user, `${name}'s browser`))
+        .id;
+    }),
+  finish: (a, id) =>
+    a.h.db.storage.transaction(async (repos) => {
+      await repos.browserSessions.finish(
+        a.h.clock,
+        (await repos.browserSessions.lookup(id as never))!,
       );
-      sessions.push(session.id);
-    }
-    await a.h.db.storage.transaction(async (repos) => {
-      const first = await repos.browserSessions.lookup(sessions[0] as never);
-      await repos.browserSessions.finish(a.h.clock, first!);
-    });
-  });
-  after(() => a.close());
-
-  const list = async (query: string, status = 200, token?: string | null) =>
-    spec.check(await call(a, 'GET', `/user-sessions${query}`, { token }), 'GET', LIST, status);
-
-  it('lists every session a page at a time, with links and the count', async () => {
-    const first = await list('?page[first]=2');
-    assert.equal(first.meta.count, 3);
-    assert.deepEqual(
-      first.data.map((s: Body) => s.id),
-      sessions.slice(0, 2),
-    );
-    assert.equal(first.data[0].type, 'user-session');
-    assert.equal(first.data[0].attributes.user_id, users.alice);
-    assert.equal(first.data[0].attributes.user_agent, "alice's browser");
-    assert.notEqual(first.data[0].attributes.finished_at, null);
-    assert.equal(first.data[1].attributes.finished_at, null);
-    assert.equal(first.links.next, `${LIST}?page[after]=${sessions[1]}&page[first]=2`);
-    const second = await list(`?page[after]=${sessions[1]}&page[first]=2`);
-    assert.deepEqual(
-      second.data.map((s: Body) => s.id),
-      [sessions[2]],
-    );
-    assert.equal(second.links.next, undefined);
-    assert.equal(second.links.prev, `${LIST}?page[before]=${sessions[2]}&page[first]=2`);
-    const last = await list('?page[last]=2');
-    assert.deepEqual(
-      last.data.map((s: Body) => s.id),
-      sessions.slice(1),
-    );
-  });
-
-  it('filters on user and status, keeping the filters in the links', async () => {
-    const alice = await list(`?filter[user]=${users.alice}`);
-    assert.deepEqual(
-      alice.data.map((s: Body) => s.id),
-      [sessions[0], sessions[2]],
-    );
-    const active = await list(`?filter[user]=${users.alice}&filter[status]=active&page[first]=1`);
-    assert.equal(active.meta.count, 1);
-    assert.deepEqual(
-      active.data.map((s: Body) => s.id),
-      [sessions[2]],
-    );
-    assert.equal(
-      active.links.self,
-      `${LIST}?filter[user]=${users.alice}&filter[status]=active&page[first]=1`,
-    );
-    const finished = await list('?filter[status]=finished');
-    assert.deepEqual(
-      finished.data.map((s: Body) => s.id),
-      [sessions[0]],
-    );
-  });
-
-  it('refuses bad filters with 400 and an unknown user with 404', async () => {
-    for (const query of ['?filter[user]=nope', '?filter[status]=asleep', '?page[after]=x']) {
-      const body = await list(query, 400);
-      assert.equal(body.errors.length, 1, query);
-    }
-    const user = await list(`?filter[user]=${UNKNOWN}`, 404);
-    assert.deepEqual(user, { errors: [{ title: `User ID ${UNKNOWN} not found` }] });
-  });
-
-  it('gets one session; 404 when unknown, 400 when malformed', async () => {
-    const one = await spec.check(
-      await call(a, 'GET', `/user-sessions/${sessions[1]}`),
-      'GET',
-      ONE,
-      200,
-    );
-    assert.equal(one.data.id, sessions[1]);
-    assert.equal(one.data.attributes.user_id, users.bob);
-    assert.equal(one.links.self, `${LIST}/${sessions[1]}`);
-    await spec.check(await call(a, 'GET', `/user-sessions/${UNKNOWN}`), 'GET', ONE, 404);
-    await spec.check(await call(a, 'GET', '/user-sessions/zzz'), 'GET', ONE, 400);
-  });
-
-  it('refuses a missing token with 401 and a token without the scope with 403', async () => {
-    await list('', 401, null);
-    await list('', 403, a.plainToken);
-    const one = (token: string | null) =>
-      call(a, 'GET', `/user-sessions/${sessions[0]}`, { token });
-    await spec.check(await one(null), 'GET', ONE, 401);
-    await spec.check(await one(a.plainToken), 'GET', ONE, 403);
-  });
+    }),
+  checkFirst: (item) => assert.equal(item.attributes.user_agent, "alice's browser"),
 });
