@@ -17,6 +17,11 @@ export interface AccessTokenRepository {
   lookup(id: AccessTokenId): Promise<AccessToken | null>;
   findByHash(tokenHash: string): Promise<AccessToken | null>;
   revoke(clock: Clock, token: AccessToken): Promise<AccessToken>;
+  /**
+   * Revokes the token with this id unless it is already revoked, in one statement (the refresh
+   * grant's hot path: no read first). True when this call revoked it.
+   */
+  revokeUnrevoked(clock: Clock, id: AccessTokenId): Promise<boolean>;
   /** Marks tokens used for the first time (batched from introspection); later uses keep the first time. */
   markFirstUsed(entries: readonly { id: AccessTokenId; at: Date }[]): Promise<void>;
   /** Retention: deletes tokens revoked or expired before `before`. */

@@ -86,6 +86,32 @@ export function oauth2TokenRepositoryConformance(open: () => Promise<TestStorage
       assert.deepEqual(again, revoked);
     });
 
+    it('revokes an unrevoked access token by id in one call, and says whether it did', async () => {
+      const token = await storage.transaction((repos) =>
+        repos.accessTokens.add(rng, clock, session, hashOf('by-id'), null),
+      );
+      clock.advance(1000);
+      const revokedAt = clock.now();
+      assert.equal(
+        await storage.transaction((repos) => repos.accessTokens.revokeUnrevoked(clock, token.id)),
+        true,
+      );
+      clock.advance(1000);
+      // Already revoked: nothing changes, and the first revocation time stays.
+      assert.equal(
+        await storage.transaction((repos) => repos.accessTokens.revokeUnrevoked(clock, token.id)),
+        false,
+      );
+      const stored = await storage.transaction((repos) => repos.accessTokens.lookup(token.id));
+      assert.deepEqual(stored!.revokedAt, revokedAt);
+      assert.equal(
+        await storage.transaction((repos) =>
+          repos.accessTokens.revokeUnrevoked(clock, asAccessTokenId(MISSING)),
+        ),
+        false,
+      );
+    });
+
     it('marks first use in batches and keeps the earliest time', async () => {
       const [a, b, c] = await storage.transaction(async (repos) => [
         await repos.accessTokens.add(rng, clock, session, hashOf('a'), null),

@@ -28,6 +28,8 @@ import { pageById } from './id-pagination.ts';
 import { wordPattern } from './like-pattern.ts';
 import { whereSessionListFilter } from './session-list-filter.ts';
 import { chunked, revokeTokensOfSessions } from './oauth2-token-repository.ts';
+import { arg, PrecompiledQuery } from '../precompiled-query.ts';
+import type { TimestampValue } from '../dialect.ts';
 
 function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2Session {
   return {
@@ -45,6 +47,30 @@ function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2S
   };
 }
 
+type SessionRow = Selectable<OAuth2SessionsTable>;
+
+// Every grant starts (client credentials, code, device) or looks up (refresh) a session: both
+// statements are precompiled (../precompiled-query.ts). The insert gives every column, so the row
+// it returns is the one built and nothing is read back.
+const INSERT_SESSION = new PrecompiledQuery((db) =>
+  db.insertInto('oauth2_sessions').values({
+    id: arg(0),
+    oauth2_client_id: arg(1),
+    user_id: arg<string | null>(2),
+    user_session_id: arg<string | null>(3),
+    scope: arg(4),
+    created_at: arg<TimestampValue>(5),
+    finished_at: null,
+    user_agent: arg<string | null>(6),
+    last_active_at: null,
+    last_active_ip: null,
+    human_name: arg<string | null>(7),
+  }),
+);
+const SESSION_BY_ID = new PrecompiledQuery((db) =>
+  db.selectFrom('oauth2_sessions').selectAll().where('id', '=', arg<string>(0)),
+);
+
 export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
   readonly #db: Kysely<Schema> | Transaction<Schema>;
   readonly #dialect: SqlDialect;
@@ -55,32 +81,34 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
   }
 
   async add(rng: Rng, clock: Clock, session: NewOAuth2Session): Promise<OAuth2Session> {
-    const row = await this.#db
-      .insertInto('oauth2_sessions')
-      .values({
-        id: newUlid(clock, rng),
-        oauth2_client_id: session.clientId,
-        user_id: session.userId,
-        user_session_id: session.browserSessionId,
-        scope: session.scope,
-        created_at: this.#dialect.toTimestamp(clock.now()),
-        finished_at: null,
-        user_agent: session.userAgent,
-        last_active_at: null,
-        last_active_ip: null,
-        human_name: session.humanName ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row: SessionRow = {
+      id: newUlid(clock, rng),
+      oauth2_client_id: session.clientId,
+      user_id: session.userId,
+      user_session_id: session.browserSessionId,
+      scope: session.scope,
+      created_at: this.#dialect.toTimestamp(clock.now()),
+      finished_at: null,
+      user_agent: session.userAgent,
+      last_active_at: null,
+      last_active_ip: null,
+      human_name: session.humanName ?? null,
+    };
+    await INSERT_SESSION.execute(this.#db, this.#dialect, [
+      row.id,
+      row.oauth2_client_id,
+      row.user_id,
+      row.user_session_id,
+      row.scope,
+      row.created_at,
+      row.user_agent,
+      row.human_name,
+    ]);
     return toSession(row, this.#dialect);
   }
 
   async lookup(id: OAuth2SessionId): Promise<OAuth2Session | null> {
-    const row = await this.#db
-      .selectFrom('oauth2_sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await SESSION_BY_ID.first(this.#db, this.#dialect, [id]);
     return row === undefined ? null : toSession(row, this.#dialect);
   }
 

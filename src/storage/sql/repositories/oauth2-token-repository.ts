@@ -127,6 +127,14 @@ const REVOKE_ACCESS_TOKEN = new PrecompiledQuery((db) =>
     .where('id', '=', arg<string>(1))
     .returningAll(),
 );
+/** `revokeUnrevoked`: the changed-row count says whether this call revoked it. */
+const REVOKE_UNREVOKED_ACCESS_TOKEN = new PrecompiledQuery((db) =>
+  db
+    .updateTable('oauth2_access_tokens')
+    .set({ revoked_at: arg<TimestampValue>(0) })
+    .where('id', '=', arg<string>(1))
+    .where('revoked_at', 'is', null),
+);
 
 const INSERT_REFRESH_TOKEN = new PrecompiledQuery((db) =>
   db.insertInto('oauth2_refresh_tokens').values({
@@ -232,6 +240,12 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
     // The caller loaded the token in this transaction; a missing row is a bug, not "not found".
     if (row === undefined) throw new Error(`access token ${token.id} does not exist`);
     return toAccessToken(row, this.#dialect);
+  }
+
+  async revokeUnrevoked(clock: Clock, id: AccessTokenId): Promise<boolean> {
+    const now = this.#dialect.toTimestamp(clock.now());
+    const result = await REVOKE_UNREVOKED_ACCESS_TOKEN.execute(this.#db, this.#dialect, [now, id]);
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   async markFirstUsed(entries: readonly { id: AccessTokenId; at: Date }[]): Promise<void> {

@@ -20,6 +20,7 @@ import type { Page, Pagination, UserFilter, UserRepository } from '../../user-re
 import type { SqlDialect } from '../dialect.ts';
 import { likeLiteral } from './like-pattern.ts';
 import type { Schema, UsersTable } from '../schema.ts';
+import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 
 type UserRow = Selectable<UsersTable>;
 
@@ -34,6 +35,11 @@ function toUser(row: UserRow, dialect: SqlDialect): User {
   };
 }
 
+/** Every grant for a user and every uncached introspection reads the user: precompiled. */
+const USER_BY_ID = new PrecompiledQuery((db) =>
+  db.selectFrom('users').selectAll().where('id', '=', arg<string>(0)),
+);
+
 export class SqlUserRepository implements UserRepository {
   readonly #db: Kysely<Schema> | Transaction<Schema>;
   readonly #dialect: SqlDialect;
@@ -44,11 +50,7 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async lookup(id: UserId): Promise<User | null> {
-    const row = await this.#db
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await USER_BY_ID.first(this.#db, this.#dialect, [id]);
     return row === undefined ? null : toUser(row, this.#dialect);
   }
 

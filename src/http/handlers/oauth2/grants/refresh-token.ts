@@ -102,9 +102,7 @@ async function revokeAccessToken(
   deps: GrantDeps,
 ): Promise<void> {
   if (token.accessTokenId === null) return;
-  const access = await repos.accessTokens.lookup(token.accessTokenId);
-  if (access !== null && access.revokedAt === null) {
-    await repos.accessTokens.revoke(deps.clock, access);
-    await deps.introspectionCache?.invalidate({ accessToken: access.id });
+  if (await repos.accessTokens.revokeUnrevoked(deps.clock, token.accessTokenId)) {
+    await deps.introspectionCache?.invalidate({ accessToken: token.accessTokenId });
   }
 }
