@@ -37,7 +37,15 @@ export function postgresListener(
 ): NotificationListener {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name: ${channel}`);
   const reconnectMs = options.reconnectMs ?? RECONNECT_MS;
+  /** The current connection, from its start until it is lost or stopped. */
   let client: pg.Client | null = null;
+  /** The same connection once LISTEN succeeded: what `publish` sends on. */
+  let listening: pg.Client | null = null;
+  /**
+   * Publications go one at a time: pg queues overlapping queries on a client itself, but that use
+   * is deprecated (a warning now, an error in pg 9), and concurrent token requests each publish.
+   */
+  let publications: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let retry: NodeJS.Timeout | null = null;
 
@@ -48,6 +56,7 @@ export function postgresListener(
     const reconnect = (error?: Error) => {
       if (client !== c) return;
       client = null;
+      listening = null;
       void c.end().catch(() => {});
       if (stopped) return;
       options.onLost(error);
@@ -63,6 +72,7 @@ export function postgresListener(
     try {
       await c.connect();
       await c.query(`LISTEN ${channel}`);
+      if (client === c) listening = c;
     } catch (error) {
       reconnect(error as Error);
     }
@@ -71,15 +81,18 @@ export function postgresListener(
   return {
     start: (onMessage) => connect(onMessage),
     async publish(payload) {
-      const c = client;
+      const c = listening;
       if (c === null) return;
-      await c.query('select pg_notify($1, $2)', [channel, payload]);
+      const sent = publications.then(() => c.query('select pg_notify($1, $2)', [channel, payload]));
+      publications = sent.catch(() => {});
+      await sent;
     },
     async stop() {
       stopped = true;
       if (retry !== null) clearTimeout(retry);
       const c = client;
       client = null;
+      listening = null;
       if (c !== null) await c.end().catch(() => {});
     },
   };
