@@ -1,7 +1,7 @@
 // The Gatehouse under test: a config made by `config generate` (as the e2e harness does) with one
 // confidential static client (synced with `config sync`), the user registered with `gatehouse manage register-user`, sessions
 // and tokens seeded straight through the storage layer, then `gatehouse server` started as a
-// separate process. Its CPU time and peak RSS are read from /proc (Linux).
+// separate process. Its CPU time and peak RSS are read from /proc (Linux, ./process-usage.ts).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
@@ -41,17 +41,6 @@ export interface GatehouseUnderTest {
   readonly process: RunningProcess;
   readonly pid: number;
   stop(): Promise<void>;
-}
-
-/** CPU seconds (user + system) and peak RSS in bytes of a running process, from /proc. */
-export function processUsage(pid: number): { cpuSeconds: number; peakRssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start at field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-  return { cpuSeconds: ticks / 100, peakRssBytes: hwm === null ? 0 : Number(hwm[1]) * 1024 };
 }
 
 async function runToCompletion(args: string[]): Promise<void> {

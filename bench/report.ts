@@ -2,6 +2,7 @@
 // of issue 8 checked against them, and the Markdown table printed at the end of a run.
 
 import type { LoadResult } from './load.ts';
+import type { RawTransactionsResult } from './postgres-raw-refresh.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -59,6 +60,11 @@ export interface BenchResults {
   /** oidc-provider's CPU seconds during each of those loads. */
   readonly peerCpuSeconds?: Record<string, number>;
   readonly scenarios: ScenarioResult[];
+  /**
+   * PostgreSQL only: a scenario's statements sent straight through pg, keyed by scenario (now
+   * `refresh`, see ./postgres-raw-refresh.ts); `skipped` says why it has no figures.
+   */
+  readonly rawTransactions?: Record<string, RawTransactionsResult | { readonly skipped: string }>;
   readonly serverPeakRssBytes: number;
   targets: TargetResult[];
 }
@@ -75,6 +81,15 @@ export function cpuMicrosPerRequest(
   requests: number,
 ): number | undefined {
   return cpuSeconds === undefined || requests === 0 ? undefined : (cpuSeconds * 1e6) / requests;
+}
+
+/** The raw PostgreSQL reference of a scenario, when it was measured. */
+export function rawReference(
+  results: BenchResults,
+  name: string,
+): RawTransactionsResult | undefined {
+  const raw = results.rawTransactions?.[name];
+  return raw === undefined || 'skipped' in raw ? undefined : raw;
 }
 
 /**
@@ -114,6 +129,19 @@ export function evaluateTargets(results: BenchResults): TargetResult[] {
   if (db === 'sqlite') {
     targets.push(check('introspection / floor', '≥ 0.50', share('introspection'), (v) => v >= 0.5));
     targets.push(check('refresh / floor', '≥ 0.10', share('refresh'), (v) => v >= 0.1));
+  }
+  if (db === 'postgres') {
+    // "Within 2× of the raw transaction rate for the same writes".
+    const refresh = byName('refresh')?.max?.rps;
+    const raw = rawReference(results, 'refresh')?.perSecond;
+    targets.push(
+      check(
+        'refresh (PostgreSQL) / raw transaction rate',
+        '≥ 0.5',
+        refresh !== undefined && raw !== undefined && raw > 0 ? refresh / raw : null,
+        (v) => v >= 0.5,
+      ),
+    );
   }
   targets.push(
     check(
@@ -187,6 +215,7 @@ export function markdownReport(results: BenchResults): string {
     );
   }
   lines.push('', `Server peak RSS: ${(results.serverPeakRssBytes / MB).toFixed(1)} MB.`, '');
+  lines.push(...rawReferenceLines(results));
   if (results.options.bundleStaleBy !== undefined) {
     lines.push(
       `WARNING: ${results.options.bundleStaleBy} changed after the build; the server may have run from source.`,
@@ -210,6 +239,29 @@ export function markdownReport(results: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The raw PostgreSQL references measured in the run, one paragraph each. */
+function rawReferenceLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  for (const [name, raw] of Object.entries(results.rawTransactions ?? {})) {
+    if ('skipped' in raw) {
+      lines.push(`Raw PostgreSQL transactions (${name}): ${raw.skipped}.`, '');
+      continue;
+    }
+    const gatehouse = results.scenarios.find((s) => s.name === name && !s.skipped)?.max?.rps;
+    const perTx = (seconds: number | null) =>
+      seconds === null ? '—' : fixed(cpuMicrosPerRequest(seconds, raw.transactions), 0);
+    lines.push(
+      `Raw PostgreSQL transactions (${name}): ${raw.description}, pool of ${raw.poolSize}, ` +
+        `${raw.concurrency} in flight: **${raw.perSecond.toFixed(0)} tx/s** ` +
+        `(p50 ${raw.p50Ms.toFixed(1)} ms, p99 ${raw.p99Ms.toFixed(1)} ms, ${raw.errors} errors); ` +
+        `client CPU ${perTx(raw.clientCpuSeconds)} µs/tx, PostgreSQL CPU ${perTx(raw.postgresCpuSeconds)} µs/tx. ` +
+        `Gatehouse ${name} ÷ raw: ${gatehouse === undefined || raw.perSecond === 0 ? 'n/a' : (gatehouse / raw.perSecond).toFixed(3)}.`,
+      '',
+    );
+  }
+  return lines;
 }
 
 /** Throughput-style ratios computed from CPU per request: floor (or peer) cost ÷ Gatehouse cost. */

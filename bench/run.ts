@@ -10,7 +10,10 @@
 //      (./scenarios.ts) warmed up, loaded at its maximum, then again at half that rate for the
 //      latency under normal load; the server's CPU time and peak RSS read from /proc;
 //   3. the peer: oidc-provider with its in-memory adapter (./peer-oidc-provider.ts) for the
-//      scenarios it has (client credentials, introspection).
+//      scenarios it has (client credentials, introspection);
+//   4. on PostgreSQL with the refresh scenario, the raw transaction rate of the refresh grant's
+//      statements sent straight through pg (./postgres-raw-refresh.ts), on the same server once
+//      Gatehouse has stopped.
 // Writes bench/results/<date>.json (or --out) and prints a Markdown table (./report.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,11 +23,13 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres, type PostgresServer } from '../test/helpers/postgres.ts';
 import {
-  processUsage,
+  CLIENT_ID,
   startGatehouseUnderTest,
+  USER,
   type GatehouseUnderTest,
 } from './gatehouse-process.ts';
 import { runAutocannon, type LoadResult } from './load.ts';
+import { processUsage } from './process-usage.ts';
 import {
   evaluateTargets,
   markdownReport,
@@ -33,6 +38,8 @@ import {
 } from './report.ts';
 import { createScenarios } from './scenarios.ts';
 import { BUNDLE_PATH, buildBundle } from '../scripts/build.ts';
+import { databaseSchema } from '../src/config/sections/database.ts';
+import type { RawTransactionsResult } from './postgres-raw-refresh.ts';
 
 const HERE = import.meta.dirname;
 
@@ -137,6 +144,27 @@ async function argon2Rate(seconds: number): Promise<{ perSecond: number; workers
   return JSON.parse(out) as { perSecond: number; workers: number };
 }
 
+/**
+ * The refresh grant's transaction run raw through pg (./postgres-raw-refresh.ts) in its own
+ * process, so its CPU time is its own, against the database Gatehouse ran on.
+ */
+async function rawRefreshRate(url: string): Promise<RawTransactionsResult> {
+  // Gatehouse's default pool size, as the server under test ran with.
+  const poolSize = databaseSchema.parse({ uri: url }).max_connections;
+  const args = [
+    join(HERE, 'postgres-raw-refresh.ts'),
+    ...['--url', url, '--client-id', CLIENT_ID, '--username', USER.username],
+    ...['--pool', String(poolSize), '--connections', String(connections)],
+    ...['--duration', String(duration), '--warmup', String(warmup)],
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`postgres-raw-refresh exited ${code}`);
+  return JSON.parse(out) as RawTransactionsResult;
+}
+
 /** A load with the CPU seconds the loaded process spent during it (read from /proc). */
 async function withCpu(
   pid: number,
@@ -238,6 +266,7 @@ async function main(): Promise<void> {
 
   let postgres: PostgresServer | null = null;
   let gh: GatehouseUnderTest | null = null;
+  const rawTransactions: Record<string, RawTransactionsResult | { skipped: string }> = {};
   let homeserver: Awaited<ReturnType<typeof startHelper>> | null = null;
   const results: ScenarioResult[] = [];
   let peakRssBytes = 0;
@@ -307,6 +336,21 @@ async function main(): Promise<void> {
       });
     }
     peakRssBytes = Math.max(peakRssBytes, processUsage(gh.pid).peakRssBytes);
+    if (postgres !== null && names.includes('refresh')) {
+      // Gatehouse is stopped first: the reference gets the machine (and the database) to itself,
+      // as each scenario did, and its rows come after every Gatehouse load.
+      const stopping = gh;
+      gh = null;
+      await stopping.stop();
+      log(`refresh: raw PostgreSQL transactions, warm-up ${warmup} s, ${duration} s`);
+      try {
+        rawTransactions.refresh = await rawRefreshRate(postgres.url);
+      } catch (error) {
+        const reason = `failed: ${(error as Error).message.split('\n')[0]}`;
+        log(`refresh raw transactions: ${reason}`);
+        rawTransactions.refresh = { skipped: reason };
+      }
+    }
   } finally {
     await gh?.stop();
     await homeserver?.stop();
@@ -345,6 +389,7 @@ async function main(): Promise<void> {
     peer: peer.loads,
     peerCpuSeconds: peer.cpuSeconds,
     scenarios: results,
+    ...(Object.keys(rawTransactions).length === 0 ? {} : { rawTransactions }),
     serverPeakRssBytes: peakRssBytes,
     targets: [],
   };
