@@ -1,18 +1,26 @@
 // Kysely's SQLite dialect, driven by Node's built-in `node:sqlite` (no native build step).
-// Two differences from Kysely's stock driver: statements are adapted to node:sqlite's API, and
-// transactions start with BEGIN IMMEDIATE, so a writer takes the lock up front and waits for it
-// (busy_timeout) instead of failing half-way when another process holds it.
+// Differences from Kysely's stock driver: statements are adapted to node:sqlite's API (and kept
+// prepared); transactions start with BEGIN IMMEDIATE, so a writer takes the lock up front and waits
+// for it (busy_timeout) instead of failing half-way when another process holds it; and concurrent
+// transactions share one COMMIT (group commit, ./sqlite-group-commit.ts, which also owns the lock
+// that gives the one connection to one user at a time in place of Kysely's mutex).
+//
+// `SqlStorage.transaction` batches its transactions through `sqliteGroupCommit(db)`; any other
+// transaction on the connection commits before it returns, as before.
 
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import {
-  CompiledQuery,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
+  type Kysely,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
+import { GroupCommit } from './sqlite-group-commit.ts';
 
 export interface NodeSqliteOptions {
   /** File path, or `:memory:`. */
@@ -35,7 +43,7 @@ function wrap(stmt: ReturnType<DatabaseSync['prepare']>): SqliteStatement {
   };
 }
 
-function adapt(db: DatabaseSync): SqliteDatabase {
+function adapt(db: DatabaseSync, group: GroupCommit): SqliteDatabase {
   // The adapted statements themselves are cached, not only node:sqlite's: Kysely asks for one per
   // query, and building it (with its column list) showed up in profiles of the token endpoint.
   const statements = new Map<string, SqliteStatement>();
@@ -55,7 +63,9 @@ function adapt(db: DatabaseSync): SqliteDatabase {
       statements.clear();
       db.close();
     },
+    // Kysely's connection prepares each statement just before running it.
     prepare(sql: string): SqliteStatement {
+      group.beforeStatement();
       const cached = statements.get(sql);
       if (cached !== undefined) return cached;
       // Schema changes (migrations) invalidate statements: those are never cached.
@@ -76,35 +86,82 @@ export function openNodeSqlite(options: NodeSqliteOptions): DatabaseSync {
   return db;
 }
 
-// Made once: Kysely's stock driver builds (and freezes) a new query object for every BEGIN and
-// COMMIT, and every token request runs one of each.
-const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
-const COMMIT = CompiledQuery.raw('commit');
-const ROLLBACK = CompiledQuery.raw('rollback');
+/** Kysely's SQLite driver with its transactions run by a `GroupCommit`. */
+class GroupCommitDriver extends SqliteDriver {
+  readonly #group: GroupCommit;
+  readonly #database: SqliteDatabase;
 
-class ImmediateTransactionDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(BEGIN_IMMEDIATE);
+  constructor(database: SqliteDatabase, group: GroupCommit) {
+    super({ database });
+    this.#database = database;
+    this.#group = group;
   }
 
-  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(COMMIT);
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#group.lock();
+    return super.acquireConnection();
   }
 
-  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(ROLLBACK);
+  override async releaseConnection(): Promise<void> {
+    this.#group.unlock();
+  }
+
+  override async beginTransaction(): Promise<void> {
+    this.#group.begin();
+  }
+
+  override async commitTransaction(): Promise<void> {
+    this.#group.commit();
+  }
+
+  override async rollbackTransaction(): Promise<void> {
+    this.#group.rollback();
+  }
+
+  override async destroy(): Promise<void> {
+    await this.#group.close();
+    this.#database.close();
+  }
+}
+
+/** Kysely's SQLite adapter, carrying the connection's `GroupCommit` for `sqliteGroupCommit`. */
+class GroupCommitAdapter extends SqliteAdapter {
+  readonly groupCommit: GroupCommit;
+
+  constructor(groupCommit: GroupCommit) {
+    super();
+    this.groupCommit = groupCommit;
+  }
+
+  // Kysely serialises a single-connection driver with a mutex of its own. This driver does it
+  // itself (GroupCommit's lock), so that a flush can wait for the connection like a query does.
+  override get supportsMultipleConnections(): boolean {
+    return true;
   }
 }
 
 export class NodeSqliteDialect extends SqliteDialect {
   readonly #database: DatabaseSync;
+  readonly #group: GroupCommit;
 
   constructor(database: DatabaseSync) {
-    super({ database: adapt(database) });
+    const group = new GroupCommit(database);
+    super({ database: adapt(database, group) });
     this.#database = database;
+    this.#group = group;
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionDriver({ database: adapt(this.#database) });
+    return new GroupCommitDriver(adapt(this.#database, this.#group), this.#group);
   }
+
+  override createAdapter(): DialectAdapter {
+    return new GroupCommitAdapter(this.#group);
+  }
+}
+
+/** The group commit of a Kysely opened on `NodeSqliteDialect`; null for any other database. */
+export function sqliteGroupCommit(db: Kysely<unknown>): GroupCommit | null {
+  const adapter = db.getExecutor().adapter;
+  return adapter instanceof GroupCommitAdapter ? adapter.groupCommit : null;
 }

@@ -8,6 +8,7 @@ import type { DatabaseConfig } from '../../config/sections/database.ts';
 import type { Repositories, Storage } from '../storage.ts';
 import { connectDatabase, pingDatabase, type SqlConnection, type SqlDialect } from './dialect.ts';
 import { migrateToLatest, migrationStatus } from './migrator.ts';
+import { sqliteGroupCommit } from './node-sqlite.ts';
 import { SqlAuthorizationGrantRepository } from './repositories/authorization-grant-repository.ts';
 import { SqlBrowserSessionRepository } from './repositories/browser-session-repository.ts';
 import { SqlClientAssertionRepository } from './repositories/client-assertion-repository.ts';
@@ -209,9 +210,12 @@ export class SqlStorage implements Storage {
   }
 
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.connection.db
-      .transaction()
-      .execute((tx) => work(new SqlRepositories(tx, this.connection.dialect)));
+    const { db, dialect } = this.connection;
+    // SQLite: concurrent transactions share one COMMIT; each still resolves only once committed.
+    const group = sqliteGroupCommit(db as Kysely<unknown>);
+    if (group !== null)
+      return group.transaction(db, (tx) => work(new SqlRepositories(tx, dialect)));
+    return db.transaction().execute((tx) => work(new SqlRepositories(tx, dialect)));
   }
 
   ping(): Promise<void> {
