@@ -1,6 +1,6 @@
 // Applies the migrations of ./migrations in order, recording each in `gatehouse_migrations`
-// (Kysely's Migrator, each migration in its own transaction on both dialects), and refuses a
-// database that a newer Gatehouse has migrated.
+// (Kysely's Migrator: the pending migrations apply in one transaction on both dialects, so a failing
+// one leaves the database as it was), and refuses a database that a newer Gatehouse has migrated.
 
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';

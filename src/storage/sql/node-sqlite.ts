@@ -133,6 +133,13 @@ class GroupCommitAdapter extends SqliteAdapter {
     this.groupCommit = groupCommit;
   }
 
+  // SQLite runs DDL inside transactions: Kysely's stock adapter says it cannot, so its migrator
+  // ran SQLite migrations without one and a failing migration left its first statements applied.
+  // With this, pending migrations apply all or nothing, as on PostgreSQL.
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
   // Kysely serialises a single-connection driver with a mutex of its own. This driver does it
   // itself (GroupCommit's lock), so that a flush can wait for the connection like a query does.
   override get supportsMultipleConnections(): boolean {
