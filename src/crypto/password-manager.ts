@@ -14,6 +14,9 @@
 // Hashing is slow on purpose, so it never runs on the event loop (the @node-rs functions and
 // node:crypto's pbkdf2 run on worker threads) and at most `concurrency` run at once. A few more
 // wait their turn briefly; beyond that the caller gets PasswordManagerBusyError (HTTP 503).
+// A caller may pass an AbortSignal (the client went away): while it still waits for a slot it
+// leaves the line with PasswordCheckAbortedError, so an abandoned request never holds up the
+// ones behind it nor spends a verification (a hash already running cannot be stopped).
 
 import { availableParallelism } from 'node:os';
 import { pbkdf2 as pbkdf2Callback, timingSafeEqual } from 'node:crypto';
@@ -65,6 +68,14 @@ export class PasswordManagerBusyError extends Error {
   }
 }
 
+/** The caller's signal aborted while it waited for a hashing slot; nothing was hashed. */
+export class PasswordCheckAbortedError extends Error {
+  override readonly name = 'PasswordCheckAbortedError';
+  constructor() {
+    super('the password check was abandoned before it started');
+  }
+}
+
 /** A stored hash names a scheme version that is not configured. */
 export class UnknownPasswordSchemeError extends Error {
   override readonly name = 'UnknownPasswordSchemeError';
@@ -110,8 +121,8 @@ class HashSlots {
     this.#maxWaitMs = maxWaitMs;
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    await this.#acquire();
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.#acquire(signal);
     try {
       return await work();
     } finally {
@@ -119,22 +130,29 @@ class HashSlots {
     }
   }
 
-  async #acquire(): Promise<void> {
+  async #acquire(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) throw new PasswordCheckAbortedError();
     if (this.#running < this.#capacity) {
       this.#running++;
       return;
     }
     if (this.#waiting.length >= this.#maxWaiting) throw new PasswordManagerBusyError();
     await new Promise<void>((resolve, reject) => {
-      const wake = (): void => {
+      const leave = (error: Error): void => {
         clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         const index = this.#waiting.indexOf(wake);
         if (index >= 0) this.#waiting.splice(index, 1);
-        reject(new PasswordManagerBusyError());
-      }, this.#maxWaitMs);
+        reject(error);
+      };
+      const onAbort = (): void => leave(new PasswordCheckAbortedError());
+      const wake = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const timer = setTimeout(() => leave(new PasswordManagerBusyError()), this.#maxWaitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiting.push(wake);
     });
     // The releasing caller handed its slot over: #running was not decremented.
@@ -228,13 +246,19 @@ export class PasswordManager {
 
   /**
    * Checks `password` against a hash stored with scheme `version`. A malformed hash is a mismatch;
-   * a version that is not configured throws UnknownPasswordSchemeError.
+   * a version that is not configured throws UnknownPasswordSchemeError; `signal` aborting before
+   * the check got a slot throws PasswordCheckAbortedError.
    */
-  async verify(version: number, hash: string, password: string): Promise<VerifyResult> {
+  async verify(
+    version: number,
+    hash: string,
+    password: string,
+    signal?: AbortSignal,
+  ): Promise<VerifyResult> {
     const current = this.#currentScheme();
     const scheme = this.#schemes.get(version);
     if (scheme === undefined) throw new UnknownPasswordSchemeError(version);
-    const ok = await this.#slots.run(() => this.#verifyWith(scheme, hash, password));
+    const ok = await this.#slots.run(() => this.#verifyWith(scheme, hash, password), signal);
     return { ok, needsUpgrade: ok && version !== current.version };
   }
 
@@ -243,10 +267,10 @@ export class PasswordManager {
    * newest scheme) and answers nothing: for an unknown user or a user without a password, so the
    * answer takes as long as for a wrong password and does not tell which usernames exist.
    */
-  async verifyNothing(password: string): Promise<void> {
+  async verifyNothing(password: string, signal?: AbortSignal): Promise<void> {
     this.#dummy ??= this.hash('gatehouse timing equaliser');
     const dummy = await this.#dummy;
-    await this.verify(dummy.version, dummy.hash, password);
+    await this.verify(dummy.version, dummy.hash, password, signal);
   }
 
   #currentScheme(): PasswordScheme {

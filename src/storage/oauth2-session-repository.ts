@@ -46,6 +46,12 @@ export interface OAuth2SessionRepository {
   finishAllForBrowserSession(clock: Clock, browserSessionId: BrowserSessionId): Promise<number>;
   /** Active sessions of a user, newest first. */
   listActiveForUser(userId: UserId): Promise<OAuth2Session[]>;
+  /**
+   * Active sessions of a user whose scope has at least one of `scopeTokens` (exact, case-sensitive
+   * tokens), in no particular order: the sessions holding a Matrix device, without listing
+   * every session of a user who has thousands.
+   */
+  listActiveWithAnyScope(userId: UserId, scopeTokens: readonly string[]): Promise<OAuth2Session[]>;
   /** Every session matching `filter`, by id (see `Pagination`). */
   list(
     filter: OAuth2SessionFilter,

@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { passwordsSchema } from '../../src/config/sections/passwords.ts';
 import {
   loadPasswordManager,
+  PasswordCheckAbortedError,
   PasswordManager,
   PasswordManagerBusyError,
   PasswordsDisabledError,
@@ -247,6 +248,31 @@ describe('PasswordManager concurrency', () => {
     assert.equal(results[0]!.status, 'fulfilled');
     assert.equal(results[1]!.status, 'rejected');
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof PasswordManagerBusyError);
+  });
+
+  it('lets a caller whose signal aborts leave the waiting line without hashing', async () => {
+    const pm = new PasswordManager(true, [scheme(1, 'bcrypt', { cost: 10 })], {
+      rng: rng(),
+      concurrency: 1,
+      maxWaiting: 1,
+      maxWaitMs: 10_000,
+    });
+    const stored = (await pm.hash('pw')).hash;
+    const running = pm.hash('a');
+    const controller = new AbortController();
+    const leaving = pm.verify(1, stored, 'pw', controller.signal);
+    controller.abort();
+    await assert.rejects(leaving, PasswordCheckAbortedError);
+    // Its place in the line is free again: the next caller waits instead of being refused busy.
+    const next = pm.verify(1, stored, 'pw');
+    await running;
+    assert.equal((await next).ok, true);
+    // A signal aborted already is refused before anything, even with a slot free.
+    await assert.rejects(
+      pm.verify(1, stored, 'pw', AbortSignal.abort()),
+      PasswordCheckAbortedError,
+    );
+    await assert.rejects(pm.verifyNothing('pw', AbortSignal.abort()), PasswordCheckAbortedError);
   });
 
   it('verifyNothing does the work of a real verification (it takes a hashing slot) and answers nothing', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockClock } from '../../src/clock.ts';
+import { asOAuth2ClientId } from '../../src/model/ids.ts';
 import type { User } from '../../src/model/user.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { checkSessionLimit } from '../../src/services/session-limit.ts';
@@ -68,6 +69,58 @@ describe('session limits', () => {
     const hard = await check('token', { ...limit, hard_limit: 3 });
     assert.ok(!hard.allowed && hard.limit === 'hard' && hard.needToRemove === 1);
     assert.match(!hard.allowed ? hard.message : '', /3 active sessions \(the limit is 3\)/);
+  });
+
+  it('counts active OAuth 2.0 sessions with the compat ones, finished ones of either not', async () => {
+    const clientId = asOAuth2ClientId('01J0000000000000000000CL1E');
+    await t.storage.transaction(async (repos) => {
+      await repos.oauth2Clients.upsertStatic(clock, clientId, {
+        encryptedClientSecret: null,
+        tokenEndpointAuthMethod: 'none',
+        tokenEndpointAuthSigningAlg: null,
+        grantTypes: ['authorization_code'],
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        applicationType: null,
+        clientName: null,
+        clientNameLocalized: {},
+        clientUri: null,
+        logoUri: null,
+        policyUri: null,
+        tosUri: null,
+        contacts: [],
+        jwks: null,
+        jwksUri: null,
+        idTokenSignedResponseAlg: null,
+        userinfoSignedResponseAlg: null,
+        initiateLoginUri: null,
+        metadataDigest: null,
+      });
+      for (const device of ['OAUTHDEV01', 'OAUTHDEV02']) {
+        await repos.oauth2Sessions.add(rng, clock, {
+          clientId,
+          userId: alice.id,
+          browserSessionId: null,
+          scope: `openid urn:matrix:client:device:${device}`,
+          userAgent: null,
+        });
+      }
+      const [ended] = await repos.compatSessions.listActiveForUser(alice.id);
+      await repos.compatSessions.finish(clock, ended!);
+    });
+    // 2 compat + 2 OAuth 2.0 sessions are active.
+    const limit = { soft_limit: 4, hard_limit: 5, dangerous_hard_limit_eviction: false };
+    const soft = await check('interactive', limit);
+    assert.ok(!soft.allowed && soft.active === 4 && soft.needToRemove === 1, JSON.stringify(soft));
+    const hard = await check('password', limit);
+    assert.ok(hard.allowed && hard.active === 4, JSON.stringify(hard));
+    // Over the threshold, the account is spared whatever the limit.
+    const spared = await check('interactive', {
+      ...limit,
+      soft_limit: 1,
+      max_session_threshold: 3,
+    });
+    assert.ok(spared.allowed && spared.active === 4, JSON.stringify(spared));
   });
 
   it('spares accounts above max_session_threshold', async () => {

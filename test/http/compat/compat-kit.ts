@@ -84,8 +84,14 @@ export interface CompatApp {
   close(): Promise<void>;
 }
 
-/** The app with `compat`, `human` and `oauth` mounted, its homeserver being a FakeHomeserver. */
-export async function startCompatApp(overrides: Record<string, unknown> = {}): Promise<CompatApp> {
+/**
+ * The app with `compat`, `human` and `oauth` mounted, its homeserver being a FakeHomeserver.
+ * `ctxOverrides` replaces parts of the AppContext (a PasswordManager with one slot, say).
+ */
+export async function startCompatApp(
+  overrides: Record<string, unknown> = {},
+  ctxOverrides: Partial<AppContext> = {},
+): Promise<CompatApp> {
   const homeserver = await FakeHomeserver.start();
   // The shared test app builds the AppContext; a second listener serves it with the connection.
   const base = await startTestApp(
@@ -102,6 +108,7 @@ export async function startCompatApp(overrides: Record<string, unknown> = {}): P
       logSkippedWrite: () => {},
       timeoutMs: 2000,
     }),
+    ...ctxOverrides,
   };
   const logger = createLogger({ level: 'silent' });
   const metrics = await createMetrics(config.telemetry.metrics);

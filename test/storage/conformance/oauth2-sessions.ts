@@ -228,6 +228,48 @@ export function oauth2SessionRepositoryConformance(open: () => Promise<TestStora
       });
     });
 
+    it('lists the active sessions of a user having any of some scope tokens, exactly', async () => {
+      const bob = await storage.transaction(
+        async (repos) => (await repos.users.add(rng, clock, 'bob'))!,
+      );
+      const add = (userId: typeof bob.id, scope: string) =>
+        storage.transaction((repos) =>
+          repos.oauth2Sessions.add(rng, clock, {
+            clientId: world.client.id,
+            userId,
+            browserSessionId: null,
+            scope,
+            userAgent: null,
+          }),
+        );
+      const first = await add(world.user.id, 'openid urn:matrix:client:device:AB_1');
+      const second = await add(world.user.id, 'urn:x:device:AB_1 openid');
+      const ended = await add(world.user.id, 'urn:matrix:client:device:AB_1');
+      // Not matches: another case, `_` as a wildcard, a longer token, another user.
+      await add(world.user.id, 'openid urn:matrix:client:device:ab_1');
+      await add(world.user.id, 'openid urn:matrix:client:device:ABX1');
+      await add(world.user.id, 'openid urn:matrix:client:device:AB_12');
+      await add(bob.id, 'openid urn:matrix:client:device:AB_1');
+      await storage.transaction((repos) => repos.oauth2Sessions.finish(clock, ended));
+      const found = await storage.transaction((repos) =>
+        repos.oauth2Sessions.listActiveWithAnyScope(world.user.id, [
+          'urn:matrix:client:device:AB_1',
+          'urn:x:device:AB_1',
+        ]),
+      );
+      assert.deepEqual(found.map((s) => s.id).sort(), [first.id, second.id].sort());
+      assert.deepEqual(
+        found.find((s) => s.id === first.id),
+        first,
+      );
+      assert.deepEqual(
+        await storage.transaction((repos) =>
+          repos.oauth2Sessions.listActiveWithAnyScope(world.user.id, []),
+        ),
+        [],
+      );
+    });
+
     it('records activity in batches, only ever moving forward', async () => {
       const [a, b, c] = [await start(), await start(), await start()];
       const t0 = clock.now().getTime();

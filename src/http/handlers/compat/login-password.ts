@@ -6,9 +6,14 @@
 // milliseconds); then one transaction saves the upgraded hash and starts the session. A wrong
 // username and a wrong password get the same answer; a locked or deactivated account is named only
 // after its password was right.
+//
+// Under load a login waits for a hashing slot. `signal` aborts when the client has closed its
+// connection: a login still waiting then leaves the line without checking anything (no answer
+// can reach that client, and the clients still there get its turn); see ./login.ts.
 
 import type { HashedPassword } from '../../../crypto/password-manager.ts';
 import {
+  PasswordCheckAbortedError,
   PasswordManagerBusyError,
   UnknownPasswordSchemeError,
 } from '../../../crypto/password-manager.ts';
@@ -32,6 +37,14 @@ import {
 } from './matrix-error.ts';
 
 const INVALID = 'Invalid username or password';
+
+/** The answer to a login whose client left before its password was checked (never delivered). */
+const abandoned = (): MatrixError =>
+  new MatrixError(
+    499,
+    'M_UNKNOWN',
+    'The client closed the connection before the login was checked',
+  );
 
 /** The localpart the client named; `M_FORBIDDEN` for a Matrix ID on another server. */
 export function requestedLocalpart(body: JsonObject, serverName: string): string {
@@ -58,9 +71,15 @@ async function verify(
   deps: CompatDeps,
   stored: { version: number; hashedPassword: string },
   password: string,
+  signal: AbortSignal | undefined,
 ): Promise<{ ok: boolean; upgrade: HashedPassword | null }> {
   try {
-    const result = await deps.passwords.verify(stored.version, stored.hashedPassword, password);
+    const result = await deps.passwords.verify(
+      stored.version,
+      stored.hashedPassword,
+      password,
+      signal,
+    );
     if (!result.ok) return { ok: false, upgrade: null };
     return { ok: true, upgrade: result.needsUpgrade ? await deps.passwords.hash(password) : null };
   } catch (error) {
@@ -69,6 +88,7 @@ async function verify(
         retry_after_ms: 5000,
       });
     }
+    if (error instanceof PasswordCheckAbortedError) throw abandoned();
     if (error instanceof UnknownPasswordSchemeError) {
       // The operator removed a scheme stored hashes still use: no password sign-in until fixed.
       deps.logger.error({ version: error.version }, error.message);
@@ -87,6 +107,7 @@ export async function passwordLogin(
   deps: CompatDeps,
   body: JsonObject,
   login: LoginRequest,
+  signal?: AbortSignal,
 ): Promise<StartedCompatSession & { user: User }> {
   // parse
   const localpart = requestedLocalpart(body, deps.serverName);
@@ -106,12 +127,15 @@ export async function passwordLogin(
   if (found === null) {
     // As long as a wrong password takes: the answer must not tell which usernames exist. (Under
     // overload the hasher refuses, and the answer comes at once; that tells nothing either.)
-    await deps.passwords.verifyNothing(password).catch(() => {});
-    throw forbidden(INVALID);
+    const left = await deps.passwords.verifyNothing(password, signal).then(
+      () => false,
+      (error: unknown) => error instanceof PasswordCheckAbortedError,
+    );
+    throw left ? abandoned() : forbidden(INVALID);
   }
 
   // check, outside any transaction
-  const checked = await verify(deps, found.stored, password);
+  const checked = await verify(deps, found.stored, password, signal);
   if (!checked.ok) throw forbidden(INVALID);
   await deps.rateLimiter.loginSucceeded(login.ip, localpart);
   refuseAccount(found.user);

@@ -8,6 +8,11 @@
 // device created on the homeserver (the session is ended again if that fails) → the Matrix login
 // response.
 //
+// A password login aborts its wait for a hashing slot when the client closes the connection
+// first (`clientLeft`): under a burst of logins, clients that gave up (timed out, retried on a
+// new connection) would otherwise have their queued checks run, 10+ ms of CPU each, ahead of the
+// clients still waiting.
+//
 // Later activity is recorded when the homeserver introspects the session's tokens (through the
 // activity tracker, as for OAuth 2.0 sessions; see ../oauth2/introspect.ts). The caller there is
 // the homeserver, so the address recorded here at login is the last one known of the client.
@@ -18,7 +23,7 @@
 // homeserver (often an internal address such as http://localhost:8008/), not the public URL
 // clients use, so sending it would point clients at an address they cannot reach.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { generateDeviceId, isValidDeviceId } from '../../../services/compat-sessions.ts';
 import {
   jsonBody,
@@ -94,6 +99,16 @@ function loginRequest(request: FastifyRequest, body: JsonObject, deps: CompatDep
   };
 }
 
+/** Aborts when the connection closes before the answer was written (the client left). */
+function clientLeft(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const response = reply.raw;
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 export function registerLogin(app: FastifyInstance, deps: CompatDeps): void {
   for (const prefix of CLIENT_PREFIXES) {
     app.get(`${prefix}/login`, async (_request, reply) =>
@@ -113,7 +128,7 @@ export function registerLogin(app: FastifyInstance, deps: CompatDeps): void {
         let started;
         if (type === 'm.login.password') {
           if (!deps.config.passwords.enabled) throw unknown('Unsupported login type');
-          started = await passwordLogin(deps, body, login);
+          started = await passwordLogin(deps, body, login, clientLeft(reply));
         } else if (type === 'm.login.token') {
           started = await tokenLogin(deps, body, login);
         } else if (type === 'm.login.application_service') {

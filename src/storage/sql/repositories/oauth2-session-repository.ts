@@ -25,7 +25,7 @@ import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { OAuth2SessionsTable, Schema } from '../schema.ts';
 import { pageById } from './id-pagination.ts';
-import { wordPattern } from './like-pattern.ts';
+import { likeLiteral, wordPattern } from './like-pattern.ts';
 import { whereSessionListFilter } from './session-list-filter.ts';
 import { chunked, revokeTokensOfSessions } from './oauth2-token-repository.ts';
 import { arg, PrecompiledQuery } from '../precompiled-query.ts';
@@ -170,6 +170,35 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
       .orderBy('id', 'desc')
       .execute();
     return rows.map((row) => toSession(row, this.#dialect));
+  }
+
+  async listActiveWithAnyScope(
+    userId: UserId,
+    scopeTokens: readonly string[],
+  ): Promise<OAuth2Session[]> {
+    if (scopeTokens.length === 0) return [];
+    // The user's active sessions (index on user_id, finished_at), narrowed in the database by a
+    // plain substring LIKE, the cheapest test SQLite can run on each of them (no per-row string
+    // building): a superset, as LIKE ignores ASCII case in SQLite and a substring need not be a
+    // whole token. The exact token test below decides.
+    const rows = await this.#db
+      .selectFrom('oauth2_sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('finished_at', 'is', null)
+      .where((eb) =>
+        eb.or(
+          scopeTokens.map(
+            (token) =>
+              sql<SqlBool>`oauth2_sessions.scope like ${`%${likeLiteral(token)}%`} escape '\\'`,
+          ),
+        ),
+      )
+      .execute();
+    const wanted = new Set(scopeTokens);
+    return rows
+      .filter((row) => row.scope.split(' ').some((token) => wanted.has(token)))
+      .map((row) => toSession(row, this.#dialect));
   }
 
   async recordActivity(
