@@ -23,12 +23,19 @@ import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 const OTHER = '(other connection) ';
 
 /**
- * The statements of the `index`-th transaction (from 0) that begins after `marker`, from its
- * `begin` to its `commit`, with the pg_notify calls other connections made meanwhile (prefixed by
- * OTHER): the one statement of a request sent on another connection. Anything else other
- * connections run (the server's worker, its activity flushes) is background work, left out.
+ * The statements of the `index`-th transaction (from 0) that begins after `marker` and satisfies
+ * `wanted`, from its `begin` to its `commit`, with the pg_notify calls other connections made
+ * meanwhile (prefixed by OTHER): the one statement of a request sent on another connection.
+ * Anything else other connections run (the server's worker, its activity flushes) is background
+ * work, left out; `wanted` skips the background work's own transactions (a job that starts at the
+ * same moment).
  */
-function loggedTransaction(log: string, marker: string, index = 0): string[] {
+function loggedTransaction(
+  log: string,
+  marker: string,
+  index = 0,
+  wanted: (statements: string[]) => boolean = () => true,
+): string[] {
   const from = log.indexOf(marker);
   assert.ok(from >= 0, `${marker} is in the log`);
   let statements: string[] = [];
@@ -50,7 +57,7 @@ function loggedTransaction(log: string, marker: string, index = 0): string[] {
     if (pid === owner) statements.push(text);
     else if (sql.startsWith('select pg_notify(')) statements.push(OTHER + text);
     if (pid === owner && sql === 'commit') {
-      if (seen++ === index) return statements;
+      if (wanted(statements) && seen++ === index) return statements;
       statements = [];
       owner = null;
     }
@@ -130,7 +137,10 @@ describe('raw PostgreSQL refresh reference', () => {
     await admin.query("select 'raw-reference-ends'");
 
     const log = readFileSync(logFile, 'utf8');
-    const gatehouse = loggedTransaction(log, 'gatehouse-refresh-starts');
+    // The refresh grant's transaction: the one that reads refresh tokens.
+    const gatehouse = loggedTransaction(log, 'gatehouse-refresh-starts', 0, (statements) =>
+      statements.some((s) => s.includes('from "oauth2_refresh_tokens"')),
+    );
     // Transaction 0 seeds the reference's sessions; 1 is its first refresh.
     const reference = loggedTransaction(log, 'raw-reference-starts', 1);
     assert.equal(reference[0], 'simple: begin');
