@@ -329,5 +329,30 @@ export function oauth2SessionRepositoryConformance(open: () => Promise<TestStora
       assert.deepEqual(await read(c), { at: at(50), ip: '192.0.2.50' });
       assert.deepEqual(await read(b), { at: at(40), ip: '192.0.2.3' });
     });
+
+    it('records a batch of sessions each seen at its own time and address', async () => {
+      // As introspection records them: every session at a different millisecond. 43 sessions cover
+      // each of the statement group sizes (32 + 4 + 4 + 1 + 1 + 1).
+      const sessions: OAuth2Session[] = [];
+      for (let i = 0; i < 43; i++) sessions.push((await start()).session);
+      const t0 = clock.now().getTime();
+      const at = (i: number) => new Date(t0 + 1000 + i);
+      await storage.transaction((repos) =>
+        repos.oauth2Sessions.recordActivity(
+          sessions.map((s, i) => ({
+            id: s.id,
+            at: at(i),
+            ip: i % 2 === 0 ? `192.0.2.${i}` : null,
+          })),
+        ),
+      );
+      const stored = await storage.transaction((repos) =>
+        Promise.all(sessions.map((s) => repos.oauth2Sessions.lookup(s.id))),
+      );
+      stored.forEach((row, i) => {
+        assert.deepEqual(row!.lastActiveAt, at(i), `session ${i}`);
+        assert.equal(row!.lastActiveIp, i % 2 === 0 ? `192.0.2.${i}` : null, `session ${i}`);
+      });
+    });
   });
 }

@@ -24,10 +24,11 @@ import type {
 import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { OAuth2SessionsTable, Schema } from '../schema.ts';
+import { recordLatestActivity } from './batch-activity.ts';
 import { pageById } from './id-pagination.ts';
 import { likeLiteral, wordPattern } from './like-pattern.ts';
 import { whereSessionListFilter } from './session-list-filter.ts';
-import { chunked, revokeTokensOfSessions } from './oauth2-token-repository.ts';
+import { revokeTokensOfSessions } from './oauth2-token-repository.ts';
 import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 import type { TimestampValue } from '../dialect.ts';
 
@@ -212,28 +213,12 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
       if (known === undefined || ms >= known.ms)
         newest.set(id, { ms, ip: ip ?? known?.ip ?? null });
     }
-    const groups = new Map<string, { ms: number; ip: string | null; ids: string[] }>();
-    for (const [id, { ms, ip }] of newest) {
-      const key = JSON.stringify([ms, ip]);
-      const group = groups.get(key);
-      if (group === undefined) groups.set(key, { ms, ip, ids: [id] });
-      else group.ids.push(id);
-    }
-    for (const { ms, ip, ids } of groups.values()) {
-      const at = this.#dialect.toTimestamp(new Date(ms));
-      for (const chunk of chunked(ids.sort())) {
-        await this.#db
-          .updateTable('oauth2_sessions')
-          .set((eb) => ({
-            last_active_at: at,
-            // An entry without an ip keeps the one known.
-            last_active_ip: ip === null ? eb.ref('last_active_ip') : ip,
-          }))
-          .where('id', 'in', chunk)
-          .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', at)]))
-          .execute();
-      }
-    }
+    await recordLatestActivity(
+      this.#db,
+      this.#dialect,
+      'oauth2_sessions',
+      [...newest].map(([id, { ms, ip }]) => ({ id, at: new Date(ms), ip })),
+    );
   }
 
   list(

@@ -30,6 +30,7 @@ import type {
 } from '../../oauth2-token-repository.ts';
 import { StateConflictError } from '../../state-conflict-error.ts';
 import type { SqlDialect, TimestampValue } from '../dialect.ts';
+import { recordEarliestUse } from './batch-activity.ts';
 import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 import type { OAuth2AccessTokensTable, OAuth2RefreshTokensTable, Schema } from '../schema.ts';
 
@@ -249,31 +250,19 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
   }
 
   async markFirstUsed(entries: readonly { id: AccessTokenId; at: Date }[]): Promise<void> {
-    // The earliest use of each token; then the tokens sharing that time.
+    // The earliest use of each token.
     const earliest = new Map<string, number>();
     for (const { id, at } of entries) {
       const ms = at.getTime();
       const known = earliest.get(id);
       if (known === undefined || ms < known) earliest.set(id, ms);
     }
-    const byTime = new Map<number, string[]>();
-    for (const [id, ms] of earliest) {
-      const ids = byTime.get(ms);
-      if (ids === undefined) byTime.set(ms, [id]);
-      else ids.push(id);
-    }
-    for (const [ms, ids] of byTime) {
-      const at: TimestampValue = this.#dialect.toTimestamp(new Date(ms));
-      for (const chunk of chunked(ids.sort())) {
-        await this.#db
-          .updateTable('oauth2_access_tokens')
-          .set({ first_used_at: at })
-          .where('id', 'in', chunk)
-          // Only ever earlier: a batch flushed late must not move a known first use forward.
-          .where((eb) => eb.or([eb('first_used_at', 'is', null), eb('first_used_at', '>', at)]))
-          .execute();
-      }
-    }
+    // Only ever earlier: a batch flushed late must not move a known first use forward.
+    await recordEarliestUse(
+      this.#db,
+      this.#dialect,
+      [...earliest].map(([id, ms]) => ({ id, at: new Date(ms) })),
+    );
   }
 
   async deleteRevokedOrExpiredBefore(before: Date): Promise<number> {

@@ -30,6 +30,7 @@ import type {
 import type { Page, Pagination } from '../../user-repository.ts';
 import type { SqlDialect } from '../dialect.ts';
 import type { PersonalAccessTokensTable, PersonalSessionsTable, Schema } from '../schema.ts';
+import { recordLatestActivity } from './batch-activity.ts';
 import { pageById } from './id-pagination.ts';
 import { wordPattern } from './like-pattern.ts';
 import { chunked } from './oauth2-token-repository.ts';
@@ -192,19 +193,12 @@ export class SqlPersonalSessionRepository implements PersonalSessionRepository {
       if (known === undefined || ms >= known.ms)
         newest.set(id, { ms, ip: ip ?? known?.ip ?? null });
     }
-    // Few sessions per flush (personal tokens are rare next to OAuth 2.0 ones): one UPDATE each.
-    for (const [id, { ms, ip }] of [...newest].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const at = this.#dialect.toTimestamp(new Date(ms));
-      await this.#db
-        .updateTable('personal_sessions')
-        .set((eb) => ({
-          last_active_at: at,
-          last_active_ip: ip === null ? eb.ref('last_active_ip') : ip,
-        }))
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', at)]))
-        .execute();
-    }
+    await recordLatestActivity(
+      this.#db,
+      this.#dialect,
+      'personal_sessions',
+      [...newest].map(([id, { ms, ip }]) => ({ id, at: new Date(ms), ip })),
+    );
   }
 
   async issueToken(
