@@ -157,8 +157,10 @@ export class ActivityTracker {
             [...personalSessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
           );
         }
-        for (const [id, entry] of compatSessions) {
-          await repos.compatSessions.recordActivity(id, entry.at, entry.ip);
+        if (compatSessions.size > 0) {
+          await repos.compatSessions.recordActivities(
+            [...compatSessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
+          );
         }
       });
     } catch (error) {

@@ -49,6 +49,13 @@ export interface CompatSessionRepository {
   setHumanName(session: CompatSession, humanName: string | null): Promise<CompatSession>;
   /** Records a use: `last_active_at` only moves forward; a null ip keeps the known one. */
   recordActivity(id: CompatSessionId, at: Date, ip: string | null): Promise<void>;
+  /**
+   * `recordActivity` for many sessions at once (the activity tracker's flush), each with its own
+   * time and address; several entries of one session keep the newest.
+   */
+  recordActivities(
+    entries: readonly { id: CompatSessionId; at: Date; ip: string | null }[],
+  ): Promise<void>;
   /** Every session matching `filter`, by id (see `Pagination`). */
   list(
     filter: CompatSessionFilter,

@@ -157,6 +157,37 @@ export function compatRepositoryConformance(open: () => Promise<TestStorage>): v
       assert.equal(loaded?.lastActiveIp, '192.0.2.1');
     });
 
+    it('records the activity of many sessions at once, newest entry of each, only forward', async () => {
+      const a = await addSession('DEVICEBBBB');
+      const b = await addSession('DEVICECCCC');
+      const t0 = new Date('2026-03-01T10:00:00.000Z');
+      const t1 = new Date('2026-03-01T10:00:00.001Z');
+      const t2 = new Date('2026-03-01T10:00:05.000Z');
+      await storage.transaction((repos) =>
+        repos.compatSessions.recordActivities([
+          { id: a.id, at: t1, ip: '192.0.2.1' },
+          { id: a.id, at: t0, ip: '192.0.2.9' },
+          { id: b.id, at: t2, ip: null },
+        ]),
+      );
+      // A later batch with an older time changes nothing; a newer one without an ip keeps it.
+      await storage.transaction((repos) =>
+        repos.compatSessions.recordActivities([
+          { id: a.id, at: t0, ip: '198.51.100.1' },
+          { id: b.id, at: new Date(t2.getTime() + 1), ip: '2001:db8::2' },
+        ]),
+      );
+      const [loadedA, loadedB] = await storage.transaction(async (repos) => [
+        await repos.compatSessions.lookup(a.id),
+        await repos.compatSessions.lookup(b.id),
+      ]);
+      assert.equal(loadedA?.lastActiveAt?.toISOString(), t1.toISOString());
+      assert.equal(loadedA?.lastActiveIp, '192.0.2.1');
+      assert.equal(loadedB?.lastActiveAt?.getTime(), t2.getTime() + 1);
+      assert.equal(loadedB?.lastActiveIp, '2001:db8::2');
+      await storage.transaction((repos) => repos.compatSessions.recordActivities([]));
+    });
+
     it('SSO logins: completed once, exchanged once, with their stages', async () => {
       const login = await storage.transaction((repos) =>
         repos.compatSsoLogins.add(rng, clock, 'https://client.example/cb'),

@@ -43,6 +43,7 @@ import type {
   CompatSsoLoginsTable,
   Schema,
 } from '../schema.ts';
+import { recordLatestActivity } from './batch-activity.ts';
 import { pageById } from './id-pagination.ts';
 import { whereSessionListFilter } from './session-list-filter.ts';
 
@@ -220,6 +221,24 @@ export class SqlCompatSessionRepository implements CompatSessionRepository {
       .where('id', '=', id)
       .where((eb) => eb.or([eb('last_active_at', 'is', null), eb('last_active_at', '<', when)]))
       .execute();
+  }
+
+  async recordActivities(
+    entries: readonly { id: CompatSessionId; at: Date; ip: string | null }[],
+  ): Promise<void> {
+    // The newest entry of each session (a later entry wins a tie: it was recorded last).
+    const newest = new Map<string, { at: Date; ip: string | null }>();
+    for (const { id, at, ip } of entries) {
+      const known = newest.get(id);
+      if (known === undefined || at.getTime() >= known.at.getTime())
+        newest.set(id, { at, ip: ip ?? known?.ip ?? null });
+    }
+    await recordLatestActivity(
+      this.#db,
+      this.#dialect,
+      'compat_sessions',
+      [...newest].map(([id, { at, ip }]) => ({ id, at, ip })),
+    );
   }
 
   list(
