@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { MockClock } from '../../src/clock.ts';
 import {
   IntrospectionCache,
+  lifetime,
   type CachedOwner,
   type RevocationChannel,
 } from '../../src/services/introspection-cache.ts';
@@ -50,6 +51,25 @@ describe('IntrospectionCache', () => {
     clock.advance(4000);
     assert.equal(cache.get('a'), undefined, 'expired with the TTL');
     assert.equal(cache.size, 0);
+  });
+
+  it('spreads the expiry of entries made together over the second half of the TTL', () => {
+    const clock = new MockClock();
+    const cache = new IntrospectionCache({ clock, ttlMs: 4000 });
+    const keys = Array.from({ length: 200 }, (_, n) => `${n.toString(16).padStart(64, '0')}|1`);
+    keys.forEach((key, n) => cache.set(key, answer(n), owner(n), null));
+    // Each key always gets the same lifetime, within [ttl / 2, ttl].
+    for (const key of keys) {
+      assert.equal(lifetime(key, 4000), lifetime(key, 4000));
+      assert.ok(lifetime(key, 4000) >= 2000 && lifetime(key, 4000) <= 4000);
+    }
+    clock.advance(1999);
+    assert.equal(cache.size, 200, 'none expires before half the TTL');
+    clock.advance(1001);
+    const left = keys.filter((key) => cache.get(key) !== undefined).length;
+    assert.ok(left > 40 && left < 160, `about half are left at 3/4 of the TTL (${left})`);
+    clock.advance(1000);
+    assert.equal(keys.filter((key) => cache.get(key) !== undefined).length, 0);
   });
 
   it('is bounded: the oldest entries go first', () => {
