@@ -1,8 +1,15 @@
 // Load generation: one autocannon run (keep-alive, a fixed number of connections, a fixed
-// duration; optionally a fixed overall rate), or a custom request loop for flows that autocannon
-// cannot express (several dependent requests with cookies). Both give the same `LoadResult`.
+// duration) for the maximum rate; an open-loop paced run (./paced-load.ts) for a fixed rate ("half
+// load"); or a custom request loop for flows that autocannon cannot express (several dependent
+// requests with cookies). All give the same `LoadResult`.
+//
+// Why not autocannon's `overallRate` for the fixed rate: it lets each connection send its share of
+// a second back to back at full speed and then idle for the rest of the second, so "half load" was
+// the maximum load for half of each second and its p99 that of the maximum load. Its latencies are
+// also whole milliseconds, too coarse for a p99 target of 2 ms.
 
 import autocannon from 'autocannon';
+import { runPaced } from './paced-load.ts';
 
 export interface LoadResult {
   /** Successful requests (or flows) per second: responses with an unexpected status do not count. */
@@ -37,7 +44,10 @@ export interface LoadOptions {
   readonly expect?: readonly number[];
 }
 
+/** The maximum rate with autocannon; a fixed rate (`overallRate`) paced evenly (./paced-load.ts). */
 export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
+  if (options.overallRate !== undefined)
+    return runPaced({ ...options, overallRate: options.overallRate });
   const expect = new Set(options.expect ?? [200]);
   let unexpected = 0;
   const requests = options.requests.map((request) => ({
@@ -53,7 +63,6 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     duration: options.duration,
     pipelining: 1,
     requests: requests as never,
-    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
   });
   return {
     rps: Math.max(0, result.requests.total - unexpected) / result.duration,
