@@ -18,6 +18,8 @@ import { connect, type Socket } from 'node:net';
 import type { AutocannonRequest, LoadOptions, LoadResult } from './load.ts';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** Keep-alive connections of a paced load, at least (see `runPaced`). */
+export const PACED_CONNECTIONS = 64;
 
 /** One keep-alive connection with one request in flight at most. */
 class Connection {
@@ -111,8 +113,11 @@ export async function runPaced(
   const expect = new Set(options.expect ?? [200]);
   const base = new URL(options.url);
   const port = Number(base.port || 80);
+  // An open load stands for many independent clients: with only the closed loop's connections,
+  // requests due together (a tick's worth) waited for each other in this generator at rates near
+  // the maximum, and that wait read as the server's latency.
   const connections = Array.from(
-    { length: options.connections },
+    { length: Math.max(options.connections, PACED_CONNECTIONS) },
     () => new Connection(base.hostname, port),
   );
   const free = [...connections];

@@ -268,6 +268,7 @@ async function main(): Promise<void> {
   let gh: GatehouseUnderTest | null = null;
   const rawTransactions: Record<string, RawTransactionsResult | { skipped: string }> = {};
   let homeserver: Awaited<ReturnType<typeof startHelper>> | null = null;
+  let floorAtHalf: Awaited<ReturnType<typeof startHelper>> | null = null;
   const results: ScenarioResult[] = [];
   let peakRssBytes = 0;
   let staleBy: string | null = null;
@@ -277,6 +278,8 @@ async function main(): Promise<void> {
       postgres = await startPostgres();
     }
     homeserver = await startHelper('stub-homeserver.ts');
+    // The floor again, kept running: each half load is repeated against it at the same rate.
+    floorAtHalf = await startHelper('floor-server.ts');
     log(`starting Gatehouse (${db}) and seeding`);
     gh = await startGatehouseUnderTest({
       homeserverEndpoint: `http://127.0.0.1:${homeserver.port}/`,
@@ -304,6 +307,8 @@ async function main(): Promise<void> {
       log(`${scenario.name}: warm-up ${warmup} s, max ${duration} s, half ${duration} s`);
       let max: LoadResult;
       let half: LoadResult;
+      let floorHalf: LoadResult;
+      let afterHalf: ReturnType<typeof processUsage>;
       // CPU time is read after the warm-up, and again between the two loads.
       let before: ReturnType<typeof processUsage>;
       let afterMax: ReturnType<typeof processUsage>;
@@ -312,10 +317,15 @@ async function main(): Promise<void> {
         before = processUsage(gh.pid);
         max = await scenario.run(gh, { connections, duration });
         afterMax = processUsage(gh.pid);
-        half = await scenario.run(gh, {
+        const halfRate = Math.max(1, Math.round(max.rps / 2));
+        half = await scenario.run(gh, { connections, duration, overallRate: halfRate });
+        afterHalf = processUsage(gh.pid);
+        floorHalf = await runAutocannon({
+          url: `http://127.0.0.1:${floorAtHalf.port}`,
           connections,
           duration,
-          overallRate: Math.max(1, Math.round(max.rps / 2)),
+          overallRate: halfRate,
+          requests: [{ method: 'GET', path: '/' }],
         });
       } catch (error) {
         const reason = `failed: ${(error as Error).message.split('\n')[0]}`;
@@ -323,13 +333,14 @@ async function main(): Promise<void> {
         results.push({ name: scenario.name, description: scenario.description, skipped: reason });
         continue;
       }
-      const after = processUsage(gh.pid);
+      const after = afterHalf;
       peakRssBytes = Math.max(peakRssBytes, after.peakRssBytes);
       results.push({
         name: scenario.name,
         description: scenario.description,
         max,
         half,
+        floorAtHalf: floorHalf,
         serverCpuSeconds: after.cpuSeconds - before.cpuSeconds,
         serverCpuSecondsAtMax: afterMax.cpuSeconds - before.cpuSeconds,
         serverPeakRssBytes: after.peakRssBytes,
@@ -354,6 +365,7 @@ async function main(): Promise<void> {
   } finally {
     await gh?.stop();
     await homeserver?.stop();
+    await floorAtHalf?.stop();
     await postgres?.destroy();
   }
 
