@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseSchema } from '../../src/config/sections/database.ts';
+import type { OAuth2ClientFields } from '../../src/storage/oauth2-client-repository.ts';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -70,5 +71,35 @@ export async function openTestStorage(dialect: TestDialect): Promise<TestStorage
       }
       remove();
     },
+  };
+}
+
+/**
+ * A client's stored fields with nothing optional set: a public client (`none`) with no grants, no
+ * URIs and no metadata. Tests give only what matters to them: `bareClientFields({ grantTypes: [...] })`.
+ */
+export function bareClientFields(overrides: Partial<OAuth2ClientFields> = {}): OAuth2ClientFields {
+  return {
+    encryptedClientSecret: null,
+    tokenEndpointAuthMethod: 'none',
+    tokenEndpointAuthSigningAlg: null,
+    grantTypes: [],
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    applicationType: null,
+    clientName: null,
+    clientNameLocalized: {},
+    clientUri: null,
+    logoUri: null,
+    policyUri: null,
+    tosUri: null,
+    contacts: [],
+    jwks: null,
+    jwksUri: null,
+    idTokenSignedResponseAlg: null,
+    userinfoSignedResponseAlg: null,
+    initiateLoginUri: null,
+    metadataDigest: null,
+    ...overrides,
   };
 }

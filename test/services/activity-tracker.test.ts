@@ -10,7 +10,7 @@ import { SeededRng } from '../../src/rng.ts';
 import { ActivityTracker } from '../../src/services/activity-tracker.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
-import { openTestStorage, type TestStorage } from '../helpers/storage.ts';
+import { openTestStorage, type TestStorage, bareClientFields } from '../helpers/storage.ts';
 
 describe('ActivityTracker', () => {
   let db: TestStorage;
@@ -20,28 +20,11 @@ describe('ActivityTracker', () => {
   async function session() {
     return db.storage.transaction(async (repos) => {
       const id = asOAuth2ClientId('01J0000000000000000000CL1E');
-      await repos.oauth2Clients.upsertStatic(clock, id, {
-        encryptedClientSecret: null,
-        tokenEndpointAuthMethod: 'none',
-        tokenEndpointAuthSigningAlg: null,
-        grantTypes: ['client_credentials'],
-        redirectUris: [],
-        postLogoutRedirectUris: [],
-        applicationType: null,
-        clientName: null,
-        clientNameLocalized: {},
-        clientUri: null,
-        logoUri: null,
-        policyUri: null,
-        tosUri: null,
-        contacts: [],
-        jwks: null,
-        jwksUri: null,
-        idTokenSignedResponseAlg: null,
-        userinfoSignedResponseAlg: null,
-        initiateLoginUri: null,
-        metadataDigest: null,
-      });
+      await repos.oauth2Clients.upsertStatic(
+        clock,
+        id,
+        bareClientFields({ grantTypes: ['client_credentials'] }),
+      );
       const s = await repos.oauth2Sessions.add(rng, clock, {
         clientId: id,
         userId: null,

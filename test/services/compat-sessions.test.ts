@@ -13,7 +13,12 @@ import type { User } from '../../src/model/user.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { finishSessionsHoldingDevice } from '../../src/services/compat-sessions.ts';
 import type { Repositories } from '../../src/storage/storage.ts';
-import { dialects, openTestStorage, type TestStorage } from '../helpers/storage.ts';
+import {
+  dialects,
+  openTestStorage,
+  type TestStorage,
+  bareClientFields,
+} from '../helpers/storage.ts';
 
 const CLIENT = asOAuth2ClientId('01J0000000000000000000CL1E');
 const STABLE = 'urn:matrix:client:device:';
@@ -30,28 +35,11 @@ for (const dialect of dialects) {
     beforeEach(async () => {
       t = await openTestStorage(dialect);
       [alice, bob] = await t.storage.transaction(async (repos) => {
-        await repos.oauth2Clients.upsertStatic(clock, CLIENT, {
-          encryptedClientSecret: null,
-          tokenEndpointAuthMethod: 'none',
-          tokenEndpointAuthSigningAlg: null,
-          grantTypes: ['authorization_code'],
-          redirectUris: [],
-          postLogoutRedirectUris: [],
-          applicationType: null,
-          clientName: null,
-          clientNameLocalized: {},
-          clientUri: null,
-          logoUri: null,
-          policyUri: null,
-          tosUri: null,
-          contacts: [],
-          jwks: null,
-          jwksUri: null,
-          idTokenSignedResponseAlg: null,
-          userinfoSignedResponseAlg: null,
-          initiateLoginUri: null,
-          metadataDigest: null,
-        });
+        await repos.oauth2Clients.upsertStatic(
+          clock,
+          CLIENT,
+          bareClientFields({ grantTypes: ['authorization_code'] }),
+        );
         return [
           (await repos.users.add(rng, clock, 'alice'))!,
           (await repos.users.add(rng, clock, 'bob'))!,

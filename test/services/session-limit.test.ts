@@ -6,7 +6,7 @@ import type { User } from '../../src/model/user.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { checkSessionLimit } from '../../src/services/session-limit.ts';
 import { SYNC_DEVICES_QUEUE } from '../../src/storage/matrix-jobs.ts';
-import { openTestStorage, type TestStorage } from '../helpers/storage.ts';
+import { openTestStorage, type TestStorage, bareClientFields } from '../helpers/storage.ts';
 
 describe('session limits', () => {
   const clock = new MockClock();
@@ -74,28 +74,11 @@ describe('session limits', () => {
   it('counts active OAuth 2.0 sessions with the compat ones, finished ones of either not', async () => {
     const clientId = asOAuth2ClientId('01J0000000000000000000CL1E');
     await t.storage.transaction(async (repos) => {
-      await repos.oauth2Clients.upsertStatic(clock, clientId, {
-        encryptedClientSecret: null,
-        tokenEndpointAuthMethod: 'none',
-        tokenEndpointAuthSigningAlg: null,
-        grantTypes: ['authorization_code'],
-        redirectUris: [],
-        postLogoutRedirectUris: [],
-        applicationType: null,
-        clientName: null,
-        clientNameLocalized: {},
-        clientUri: null,
-        logoUri: null,
-        policyUri: null,
-        tosUri: null,
-        contacts: [],
-        jwks: null,
-        jwksUri: null,
-        idTokenSignedResponseAlg: null,
-        userinfoSignedResponseAlg: null,
-        initiateLoginUri: null,
-        metadataDigest: null,
-      });
+      await repos.oauth2Clients.upsertStatic(
+        clock,
+        clientId,
+        bareClientFields({ grantTypes: ['authorization_code'] }),
+      );
       for (const device of ['OAUTHDEV01', 'OAUTHDEV02']) {
         await repos.oauth2Sessions.add(rng, clock, {
           clientId,

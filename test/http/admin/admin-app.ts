@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { asOAuth2ClientId } from '../../../src/model/ids.ts';
 import { encryptClientSecret } from '../../../src/oauth2/client-secret.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
+import { bareClientFields } from '../../helpers/storage.ts';
 
 export type { TestApp };
 
@@ -26,28 +27,17 @@ export interface AdminApp {
 async function addClient(h: TestApp, id: typeof ADMIN_CLIENT_ID): Promise<string> {
   const secret = `secret-${id}`;
   await h.db.storage.transaction((repos) =>
-    repos.oauth2Clients.upsertStatic(h.clock, id, {
-      encryptedClientSecret: encryptClientSecret(h.ctx.encrypter, h.ctx.rng, id, secret),
-      tokenEndpointAuthMethod: 'client_secret_post',
-      tokenEndpointAuthSigningAlg: null,
-      grantTypes: ['client_credentials'],
-      redirectUris: [],
-      postLogoutRedirectUris: [],
-      applicationType: 'web',
-      clientName: 'Admin tool',
-      clientNameLocalized: {},
-      clientUri: null,
-      logoUri: null,
-      policyUri: null,
-      tosUri: null,
-      contacts: [],
-      jwks: null,
-      jwksUri: null,
-      idTokenSignedResponseAlg: null,
-      userinfoSignedResponseAlg: null,
-      initiateLoginUri: null,
-      metadataDigest: null,
-    }),
+    repos.oauth2Clients.upsertStatic(
+      h.clock,
+      id,
+      bareClientFields({
+        encryptedClientSecret: encryptClientSecret(h.ctx.encrypter, h.ctx.rng, id, secret),
+        tokenEndpointAuthMethod: 'client_secret_post',
+        grantTypes: ['client_credentials'],
+        applicationType: 'web',
+        clientName: 'Admin tool',
+      }),
+    ),
   );
   return secret;
 }

@@ -22,6 +22,7 @@ import {
   submitForm,
   type TestApp,
 } from '../../helpers/app.ts';
+import { bareClientFields } from '../../helpers/storage.ts';
 
 const BYE = 'https://rp.example.com/bye';
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -35,28 +36,18 @@ let clientId: OAuth2ClientId;
 async function addRp(): Promise<OAuth2ClientId> {
   const id = asOAuth2ClientId(newUlid(h.clock, h.ctx.rng));
   await h.db.storage.transaction((repos) =>
-    repos.oauth2Clients.addDynamic(h.clock, id, {
-      encryptedClientSecret: null,
-      tokenEndpointAuthMethod: 'none',
-      tokenEndpointAuthSigningAlg: null,
-      grantTypes: ['authorization_code', 'refresh_token'],
-      redirectUris: ['https://rp.example.com/callback'],
-      postLogoutRedirectUris: [BYE, 'https://rp.example.com/bye?from=op'],
-      applicationType: 'web',
-      clientName: 'Example RP',
-      clientNameLocalized: {},
-      clientUri: 'https://rp.example.com/',
-      logoUri: null,
-      policyUri: null,
-      tosUri: null,
-      contacts: [],
-      jwks: null,
-      jwksUri: null,
-      idTokenSignedResponseAlg: null,
-      userinfoSignedResponseAlg: null,
-      initiateLoginUri: null,
-      metadataDigest: null,
-    }),
+    repos.oauth2Clients.addDynamic(
+      h.clock,
+      id,
+      bareClientFields({
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['https://rp.example.com/callback'],
+        postLogoutRedirectUris: [BYE, 'https://rp.example.com/bye?from=op'],
+        applicationType: 'web',
+        clientName: 'Example RP',
+        clientUri: 'https://rp.example.com/',
+      }),
+    ),
   );
   return id;
 }

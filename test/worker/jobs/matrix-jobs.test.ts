@@ -21,7 +21,7 @@ import {
 import { homeserverJobs, jobRegistryWith } from '../../../src/worker/jobs/index.ts';
 import type { ExternalJob } from '../../../src/worker/queue.ts';
 import { FakeHomeserver } from '../../matrix/fake-homeserver.ts';
-import { openTestStorage, type TestStorage } from '../../helpers/storage.ts';
+import { openTestStorage, type TestStorage, bareClientFields } from '../../helpers/storage.ts';
 
 describe('homeserver jobs', () => {
   let hs: FakeHomeserver;
@@ -76,28 +76,16 @@ describe('homeserver jobs', () => {
   /** An OAuth 2.0 session of alice holding `device`. */
   async function session(device: string | null) {
     return db.storage.transaction(async (repos) => {
-      const client = await repos.oauth2Clients.upsertStatic(clock, 'CLIENT' as never, {
-        encryptedClientSecret: null,
-        tokenEndpointAuthMethod: 'none',
-        tokenEndpointAuthSigningAlg: null,
-        grantTypes: ['authorization_code'],
-        redirectUris: ['https://x.test/cb'],
-        postLogoutRedirectUris: [],
-        applicationType: 'web',
-        clientName: 'X',
-        clientNameLocalized: {},
-        clientUri: null,
-        logoUri: null,
-        policyUri: null,
-        tosUri: null,
-        contacts: [],
-        jwks: null,
-        jwksUri: null,
-        idTokenSignedResponseAlg: null,
-        userinfoSignedResponseAlg: null,
-        initiateLoginUri: null,
-        metadataDigest: null,
-      });
+      const client = await repos.oauth2Clients.upsertStatic(
+        clock,
+        'CLIENT' as never,
+        bareClientFields({
+          grantTypes: ['authorization_code'],
+          redirectUris: ['https://x.test/cb'],
+          applicationType: 'web',
+          clientName: 'X',
+        }),
+      );
       return repos.oauth2Sessions.add(rng, clock, {
         clientId: client.id,
         userId: alice.id,
