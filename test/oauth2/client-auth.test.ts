@@ -20,7 +20,7 @@ import { OAuthError } from '../../src/oauth2/errors.ts';
 import { parseUrlEncoded } from '../../src/oauth2/form-params.ts';
 import { SeededRng } from '../../src/rng.ts';
 import type { OAuth2ClientFields } from '../../src/storage/oauth2-client-repository.ts';
-import { openTestStorage, type TestStorage } from '../helpers/storage.ts';
+import { bareClientFields, openTestStorage, type TestStorage } from '../helpers/storage.ts';
 import { testEncrypter } from './fixtures.ts';
 
 const ISSUER = 'https://auth.example.com/';
@@ -64,29 +64,11 @@ function fields(
   method: ClientAuthMethod,
   extra: Partial<OAuth2ClientFields> = {},
 ): OAuth2ClientFields {
-  return {
-    encryptedClientSecret: null,
+  return bareClientFields({
     tokenEndpointAuthMethod: method,
-    tokenEndpointAuthSigningAlg: null,
     grantTypes: ['client_credentials'],
-    redirectUris: [],
-    postLogoutRedirectUris: [],
-    applicationType: null,
-    clientName: null,
-    clientNameLocalized: {},
-    clientUri: null,
-    logoUri: null,
-    policyUri: null,
-    tosUri: null,
-    contacts: [],
-    jwks: null,
-    jwksUri: null,
-    idTokenSignedResponseAlg: null,
-    userinfoSignedResponseAlg: null,
-    initiateLoginUri: null,
-    metadataDigest: null,
     ...extra,
-  };
+  });
 }
 
 function deps(): ClientAuthDeps {

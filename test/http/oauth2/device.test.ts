@@ -22,6 +22,7 @@ import {
   submitForm,
   type TestApp,
 } from '../../helpers/app.ts';
+import { bareClientFields } from '../../helpers/storage.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -30,29 +31,13 @@ let h: TestApp;
 let alice: User;
 
 function fields(overrides: Partial<OAuth2ClientFields>): OAuth2ClientFields {
-  return {
-    encryptedClientSecret: null,
-    tokenEndpointAuthMethod: 'none',
-    tokenEndpointAuthSigningAlg: null,
+  return bareClientFields({
     grantTypes: [DEVICE_GRANT, 'refresh_token'],
-    redirectUris: [],
-    postLogoutRedirectUris: [],
     applicationType: 'native',
     clientName: 'Living Room TV',
-    clientNameLocalized: {},
     clientUri: 'https://tv.example.com/',
-    logoUri: null,
-    policyUri: null,
-    tosUri: null,
-    contacts: [],
-    jwks: null,
-    jwksUri: null,
-    idTokenSignedResponseAlg: null,
-    userinfoSignedResponseAlg: null,
-    initiateLoginUri: null,
-    metadataDigest: null,
     ...overrides,
-  };
+  });
 }
 
 async function addClient(overrides: Partial<OAuth2ClientFields> = {}): Promise<OAuth2ClientId> {
