@@ -1,9 +1,9 @@
 // Activity of OAuth 2.0 sessions seen by the introspection hot path (Synapse introspects on every
 // request it has not cached): the session's last activity time and IP, and the first use of each
 // access token. Writing these on every call would turn each introspection into a write, so they
-// are collected in memory and written in one transaction every few seconds and on shutdown
+// are collected in memory and written every few seconds and on shutdown
 // (`repos.oauth2Sessions.recordActivity`, `repos.accessTokens.markFirstUsed`), as MAS's activity
-// tracker does.
+// tracker does, in transactions of at most FLUSH_CHUNK entries each.
 //
 // The refresh grant's "lost response" rule needs to know whether an access token was ever used,
 // and a use may still be waiting here. It asks `accessTokenUsed(id)` synchronously, inside its own
@@ -16,7 +16,7 @@ import type { Clock } from '../clock.ts';
 import type { AccessTokenId, OAuth2SessionId } from '../model/ids.ts';
 import type { CompatSessionId } from '../model/compat-session.ts';
 import type { PersonalSessionId } from '../model/personal-session.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { Repositories, Storage } from '../storage/storage.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 5000;
@@ -110,7 +110,7 @@ export class ActivityTracker {
     return this.#firstUses.has(tokenId) || this.#flushingFirstUses.has(tokenId);
   }
 
-  /** Writes everything pending in one transaction; concurrent calls share one flush. */
+  /** Writes everything pending (in chunks, see FLUSH_CHUNK); concurrent calls share one flush. */
   flush(): Promise<void> {
     if (this.#flushing !== null) {
       // A flush is running: chain another one for what arrived meanwhile.
@@ -142,44 +142,73 @@ export class ActivityTracker {
     this.#compatSessions = new Map();
     this.#firstUses = new Map();
     this.#flushingFirstUses = firstUses;
+    const chunks: PendingChunk[] = [
+      ...inChunks(sessions).map((entries) => ({ kind: 'session' as const, entries })),
+      ...inChunks(firstUses).map((entries) => ({ kind: 'firstUse' as const, entries })),
+      ...inChunks(personalSessions).map((entries) => ({ kind: 'personal' as const, entries })),
+      ...inChunks(compatSessions).map((entries) => ({ kind: 'compat' as const, entries })),
+    ];
+    let written = 0;
     try {
-      await this.#storage.transaction(async (repos) => {
-        if (sessions.size > 0) {
-          await repos.oauth2Sessions.recordActivity(
-            [...sessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
-          );
-        }
-        if (firstUses.size > 0) {
-          await repos.accessTokens.markFirstUsed([...firstUses].map(([id, at]) => ({ id, at })));
-        }
-        if (personalSessions.size > 0) {
-          await repos.personalSessions.recordActivity(
-            [...personalSessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
-          );
-        }
-        if (compatSessions.size > 0) {
-          await repos.compatSessions.recordActivities(
-            [...compatSessions].map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip })),
-          );
-        }
-      });
+      for (const chunk of chunks) {
+        // Between chunks, whatever else is waiting runs (see FLUSH_CHUNK).
+        if (written > 0) await new Promise((resolve) => setImmediate(resolve));
+        await this.#storage.transaction((repos) => writeChunk(repos, chunk));
+        written++;
+      }
     } catch (error) {
-      // Put the entries back (newer ones win) so the next flush tries again.
+      // Put back what was not written (newer entries win) so the next flush tries again.
       this.#logger.warn({ err: error }, 'could not record session activity; will retry');
-      for (const [id, entry] of sessions) {
-        if (!this.#sessions.has(id)) this.#sessions.set(id, entry);
-      }
-      for (const [id, at] of firstUses) {
-        if (!this.#firstUses.has(id)) this.#firstUses.set(id, at);
-      }
-      for (const [id, entry] of personalSessions) {
-        if (!this.#personalSessions.has(id)) this.#personalSessions.set(id, entry);
-      }
-      for (const [id, entry] of compatSessions) {
-        if (!this.#compatSessions.has(id)) this.#compatSessions.set(id, entry);
-      }
+      for (const chunk of chunks.slice(written)) this.#restore(chunk);
     } finally {
       this.#flushingFirstUses = new Map();
     }
+  }
+
+  #restore(chunk: PendingChunk): void {
+    const putBack = <K, V>(into: Map<K, V>, entries: readonly (readonly [K, V])[]) => {
+      for (const [id, value] of entries) if (!into.has(id)) into.set(id, value);
+    };
+    if (chunk.kind === 'session') putBack(this.#sessions, chunk.entries);
+    else if (chunk.kind === 'firstUse') putBack(this.#firstUses, chunk.entries);
+    else if (chunk.kind === 'personal') putBack(this.#personalSessions, chunk.entries);
+    else putBack(this.#compatSessions, chunk.entries);
+  }
+}
+
+/**
+ * Entries written per transaction. A flush under load holds thousands of sessions; on SQLite the
+ * driver is synchronous, so one transaction for all of them held the event loop (and every
+ * introspection answered from the cache) for tens of milliseconds every flush. Chunks, with the
+ * event loop given back between them, bound that to a few milliseconds.
+ */
+export const FLUSH_CHUNK = 256;
+
+type PendingChunk =
+  | { kind: 'session'; entries: [OAuth2SessionId, SessionActivity][] }
+  | { kind: 'firstUse'; entries: [AccessTokenId, Date][] }
+  | { kind: 'personal'; entries: [PersonalSessionId, SessionActivity][] }
+  | { kind: 'compat'; entries: [CompatSessionId, SessionActivity][] };
+
+function inChunks<K, V>(map: Map<K, V>): [K, V][][] {
+  const entries = [...map];
+  const chunks: [K, V][][] = [];
+  for (let i = 0; i < entries.length; i += FLUSH_CHUNK)
+    chunks.push(entries.slice(i, i + FLUSH_CHUNK));
+  return chunks;
+}
+
+function writeChunk(repos: Repositories, chunk: PendingChunk): Promise<void> {
+  const activity = <K>(entries: [K, SessionActivity][]) =>
+    entries.map(([id, entry]) => ({ id, at: entry.at, ip: entry.ip }));
+  switch (chunk.kind) {
+    case 'session':
+      return repos.oauth2Sessions.recordActivity(activity(chunk.entries));
+    case 'firstUse':
+      return repos.accessTokens.markFirstUsed(chunk.entries.map(([id, at]) => ({ id, at })));
+    case 'personal':
+      return repos.personalSessions.recordActivity(activity(chunk.entries));
+    case 'compat':
+      return repos.compatSessions.recordActivities(activity(chunk.entries));
   }
 }

@@ -1,5 +1,5 @@
 // The activity tracker on a real SQLite storage: uses are kept in memory until a flush writes them
-// in one transaction; a token's first use stays visible to `accessTokenUsed` until written; the
+// in transactions of at most FLUSH_CHUNK entries; a token's first use stays visible to `accessTokenUsed` until written; the
 // latest activity time and the known IP win; a failed flush keeps the entries for the next one.
 
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { MockClock } from '../../src/clock.ts';
 import { asOAuth2ClientId } from '../../src/model/ids.ts';
 import { SeededRng } from '../../src/rng.ts';
-import { ActivityTracker } from '../../src/services/activity-tracker.ts';
+import { ActivityTracker, FLUSH_CHUNK } from '../../src/services/activity-tracker.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { openTestStorage, type TestStorage, bareClientFields } from '../helpers/storage.ts';
@@ -67,6 +67,66 @@ describe('ActivityTracker', () => {
     assert.deepEqual(after.s.lastActiveAt, clock.now());
     assert.equal(after.s.lastActiveIp, '192.0.2.1', 'a null ip keeps the known one');
     assert.equal(tracker.accessTokenUsed(ids.token.id), false, 'written: the database knows');
+    await tracker.stop();
+  });
+
+  it('writes a large flush in chunks, each its own transaction, and keeps what a failed chunk held', async () => {
+    // Sessions of their own, written straight through the repositories.
+    const clientId = asOAuth2ClientId('01J0000000000000000000CL1E');
+    const total = FLUSH_CHUNK * 2 + 10;
+    const sessions = await db.storage.transaction(async (repos) => {
+      await repos.oauth2Clients.upsertStatic(clock, clientId, bareClientFields());
+      const made = [];
+      for (let i = 0; i < total; i++) {
+        made.push(
+          await repos.oauth2Sessions.add(rng, clock, {
+            clientId,
+            userId: null,
+            browserSessionId: null,
+            scope: '',
+            userAgent: null,
+          }),
+        );
+      }
+      return made;
+    });
+    let transactions = 0;
+    let failOn: number | null = 2;
+    const counting: Storage = {
+      ...db.storage,
+      dialect: db.storage.dialect,
+      transaction: (work) => {
+        transactions++;
+        if (transactions === failOn) return Promise.reject(new Error('database down'));
+        return db.storage.transaction(work);
+      },
+      ping: () => db.storage.ping(),
+      pendingMigrations: () => db.storage.pendingMigrations(),
+      close: () => db.storage.close(),
+    };
+    const tracker = new ActivityTracker({
+      storage: counting,
+      clock,
+      logger: createLogger({ level: 'silent' }),
+    });
+    clock.advance(1000);
+    for (const s of sessions) tracker.recordSessionActivity(s.id, '192.0.2.9');
+    const seen = async () =>
+      (
+        await db.storage.transaction((repos) =>
+          Promise.all(sessions.map((s) => repos.oauth2Sessions.lookup(s.id))),
+        )
+      ).filter((s) => s!.lastActiveAt !== null).length;
+
+    // The second chunk fails: the first is written, the second and third wait for the next flush.
+    await tracker.flush();
+    assert.equal(transactions, 2);
+    assert.equal(await seen(), FLUSH_CHUNK);
+    failOn = null;
+    transactions = 0;
+    await tracker.flush();
+    assert.equal(transactions, 2, 'the two chunks left, one transaction each');
+    assert.equal(await seen(), total);
     await tracker.stop();
   });
 
