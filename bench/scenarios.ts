@@ -40,13 +40,16 @@ const always = async (): Promise<null> => null;
 export const INVALID_SHARE = 0.1;
 
 /** The introspection token stream: valid tokens with a share of invalid ones mixed in. */
-export function introspectionPool(valid: readonly string[]): string[] {
+export function introspectionPool(
+  valid: readonly string[],
+  kind: 'accessToken' | 'compatAccessToken' = 'accessToken',
+): string[] {
   const pool: string[] = [];
   const everyNth = Math.round(1 / INVALID_SHARE);
   valid.forEach((token, i) => {
     pool.push(token);
     if (i % everyNth === 0) {
-      const unknown = generateToken('accessToken', systemRng);
+      const unknown = generateToken(kind, systemRng);
       const badChecksum = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
       pool.push(i % (everyNth * 2) === 0 ? unknown : badChecksum);
     }
@@ -93,6 +96,32 @@ async function compatAvailable(gh: GatehouseUnderTest): Promise<string | null> {
     : `not available: GET /_matrix/client/v3/login answered ${response.status} (no compat layer in this build)`;
 }
 
+/** Legacy logins whose access tokens the compat-introspection scenario cycles through. */
+const COMPAT_INTROSPECTION_TOKENS = 100;
+
+/** `count` compat password logins, one after another; their access tokens. */
+async function compatLogins(gh: GatehouseUnderTest, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  let attempts = 0;
+  while (tokens.length < count) {
+    const response = await fetch(`${gh.base}/_matrix/client/v3/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: compatLoginBody(false),
+    });
+    const body = (await response.json()) as { access_token?: string };
+    if (response.status === 429 && attempts++ < 50) {
+      // The password hasher sheds load while a previous load drains: wait and retry.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    if (body.access_token === undefined)
+      throw new Error(`compat login gave no access token (${response.status})`);
+    tokens.push(body.access_token);
+  }
+  return tokens;
+}
+
 const compatLoginBody = (refresh: boolean) =>
   JSON.stringify({
     type: 'm.login.password',
@@ -105,6 +134,7 @@ const compatLoginBody = (refresh: boolean) =>
 export function createScenarios(): Scenario[] {
   let oauthChain: ReturnType<typeof refreshChain> | null = null;
   let compatChain: ReturnType<typeof refreshChain> | null = null;
+  let compatAccessTokens: string[] | null = null;
   return [
     {
       name: 'discovery',
@@ -300,6 +330,33 @@ export function createScenarios(): Scenario[] {
                 if (status === 200)
                   chain.give((JSON.parse(body) as { refresh_token?: string }).refresh_token);
               },
+            },
+          ],
+        });
+      },
+    },
+    {
+      name: 'compat-introspection',
+      description:
+        'POST /oauth2/introspect as Synapse sends it, over access tokens of legacy (compat) logins, ' +
+        `${INVALID_SHARE * 100} % of them invalid`,
+      available: compatAvailable,
+      run: async (gh, shape) => {
+        compatAccessTokens ??= await compatLogins(gh, COMPAT_INTROSPECTION_TOKENS);
+        const next = cycle(introspectionPool(compatAccessTokens, 'compatAccessToken'));
+        return runAutocannon({
+          url: gh.base,
+          ...shape,
+          requests: [
+            {
+              method: 'POST',
+              path: '/oauth2/introspect',
+              headers: {
+                authorization: `Bearer ${gh.homeserverSecret}`,
+                'x-mas-supports-device-id': '1',
+                'content-type': FORM,
+              },
+              setupRequest: (request) => ({ ...request, body: `token=${next()}` }),
             },
           ],
         });
