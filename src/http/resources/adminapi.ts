@@ -36,12 +36,12 @@ export function adminapiResource(app: AppContext): FastifyPluginAsync {
       version: packageJson.version,
     };
     const routes: RouteList = [];
-    registerUsers(scope, deps, routes);
+    // Finishing a session, or locking a user, drops their cached introspections.
+    const sessionDeps = { ...deps, introspectionCache: app.introspectionCache };
+    registerUsers(scope, sessionDeps, routes);
     registerCreateUser(scope, deps, routes);
     registerUserEmails(scope, deps, routes);
     registerUserEmailWrites(scope, deps, routes);
-    // Finishing a session drops its cached introspections.
-    const sessionDeps = { ...deps, introspectionCache: app.introspectionCache };
     registerOAuth2Sessions(scope, sessionDeps, routes);
     registerUserSessions(scope, sessionDeps, routes);
     registerCompatSessions(scope, sessionDeps, routes);

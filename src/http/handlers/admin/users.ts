@@ -24,6 +24,7 @@ import {
   enqueueProvisionUser,
   enqueueReactivateUser,
 } from '../../../storage/matrix-jobs.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import type { Pagination, UserFilter } from '../../../storage/user-repository.ts';
 import { AdminError, notFound } from './admin-error.ts';
@@ -107,7 +108,11 @@ async function requireUser(repos: Repositories, id: string): Promise<User> {
 
 const answer = (user: User) => ({ body: singleResponse(userKind, user.id, userAttributes(user)) });
 
-export function registerUsers(app: FastifyInstance, deps: AdminDeps, routes: RouteList): void {
+export function registerUsers(
+  app: FastifyInstance,
+  deps: AdminDeps & { readonly introspectionCache?: IntrospectionCache | undefined },
+  routes: RouteList,
+): void {
   registerList(app, deps, routes, {
     kind: userKind,
     operationId: 'listUsers',
@@ -303,9 +308,13 @@ export function registerUsers(app: FastifyInstance, deps: AdminDeps, routes: Rou
       await enqueueProvisionUser(repos.queue, deps.rng, deps.clock, user.id);
     }
   };
+  // A locked user's tokens introspect inactive: answers cached before the lock go at once.
+  const forgetIntrospections = (user: User) =>
+    deps.introspectionCache?.invalidate({ user: user.id });
   action('lock', 'lockUser', 'Lock a user', async (repos, user) => {
     const locked = await repos.users.lock(deps.clock, user);
     await provision(repos, locked);
+    await forgetIntrospections(locked);
     return locked;
   });
   action('unlock', 'unlockUser', 'Unlock a user', async (repos, user) => {
@@ -321,6 +330,7 @@ export function registerUsers(app: FastifyInstance, deps: AdminDeps, routes: Rou
       // As `manage lock-user --deactivate`: locked now, the job ends the sessions and deactivates.
       const locked = await repos.users.lock(deps.clock, user);
       await provision(repos, locked);
+      await forgetIntrospections(locked);
       await enqueueDeactivateUser(repos.queue, deps.rng, deps.clock, user.id, false);
       return locked;
     },
