@@ -12,6 +12,7 @@ import type { BrowserSessionId } from '../model/ids.ts';
 import type { User } from '../model/user.ts';
 import { randomString, type Rng } from '../rng.ts';
 import type { Repositories } from '../storage/storage.ts';
+import type { IntrospectionCache } from './introspection-cache.ts';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** The characters a Matrix device id may use (those allowed in a device scope token). */
@@ -54,6 +55,7 @@ export async function finishSessionsHoldingDevice(
   clock: Clock,
   user: User,
   deviceId: string,
+  cache?: Pick<IntrospectionCache, 'invalidate'>,
 ): Promise<number> {
   let ended = 0;
   for (const session of await repos.compatSessions.listActiveForDevice(user.id, deviceId)) {
@@ -66,6 +68,7 @@ export async function finishSessionsHoldingDevice(
   const deviceTokens = DEVICE_SCOPES.map((prefix) => prefix + deviceId);
   for (const session of await repos.oauth2Sessions.listActiveWithAnyScope(user.id, deviceTokens)) {
     await repos.oauth2Sessions.finish(clock, session);
+    await cache?.invalidate({ session: session.id });
     ended += 1;
   }
   return ended;
@@ -74,11 +77,21 @@ export async function finishSessionsHoldingDevice(
 /** Creates the session and its tokens, replacing whatever held the device. */
 export async function startCompatSession(
   repos: Repositories,
-  deps: { readonly clock: Clock; readonly rng: Rng },
+  deps: {
+    readonly clock: Clock;
+    readonly rng: Rng;
+    readonly introspectionCache?: IntrospectionCache | undefined;
+  },
   start: StartCompatSession,
 ): Promise<StartedCompatSession> {
   const { clock, rng } = deps;
-  const replaced = await finishSessionsHoldingDevice(repos, clock, start.user, start.deviceId);
+  const replaced = await finishSessionsHoldingDevice(
+    repos,
+    clock,
+    start.user,
+    start.deviceId,
+    deps.introspectionCache,
+  );
   const session = await repos.compatSessions.add(rng, clock, {
     userId: start.user.id,
     deviceId: start.deviceId,

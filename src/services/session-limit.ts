@@ -22,6 +22,7 @@ import { enqueueSyncDevices } from '../storage/matrix-jobs.ts';
 import type { Repositories } from '../storage/storage.ts';
 import type { UserId } from '../model/ids.ts';
 import { endAppSession, listAppSessions, type AppSession } from './user-sessions.ts';
+import type { IntrospectionCache } from './introspection-cache.ts';
 
 /** `interactive` meets the soft limit; `password` and `token` logins the hard one. */
 export type SessionLimitKind = 'interactive' | 'password' | 'token';
@@ -49,7 +50,11 @@ export async function checkSessionLimit(
   user: User,
   config: Pick<RootConfig, 'experimental'>,
   kind: SessionLimitKind,
-  deps: { readonly clock: Clock; readonly rng: Rng },
+  deps: {
+    readonly clock: Clock;
+    readonly rng: Rng;
+    readonly introspectionCache?: IntrospectionCache | undefined;
+  },
 ): Promise<SessionLimitOutcome> {
   const limit = config.experimental.session_limit;
   if (limit === undefined) return { allowed: true, active: 0, evicted: [] };
@@ -69,7 +74,8 @@ export async function checkSessionLimit(
     const oldest = [...sessions]
       .sort((a, b) => a.lastActiveAt.getTime() - b.lastActiveAt.getTime())
       .slice(0, needToRemove);
-    for (const session of oldest) await endAppSession(repos, deps.clock, session);
+    for (const session of oldest)
+      await endAppSession(repos, deps.clock, session, deps.introspectionCache);
     await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, user.id);
     return { allowed: true, active: active - oldest.length, evicted: oldest };
   }

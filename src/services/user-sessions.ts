@@ -13,6 +13,7 @@ import type { OAuth2Session } from '../model/oauth2-session.ts';
 import type { User } from '../model/user.ts';
 import { deviceIdOfScope } from '../oauth2/matrix-scopes.ts';
 import type { Repositories } from '../storage/storage.ts';
+import type { IntrospectionCache } from './introspection-cache.ts';
 
 export type AppSession =
   | {
@@ -65,13 +66,19 @@ export async function activeDeviceIds(repos: Repositories, userId: UserId): Prom
   return devices;
 }
 
+/**
+ * Ends one OAuth 2.0 or compat session (and its tokens); with `cache`, its cached introspections go
+ * too (call it inside the transaction that ends it, as every revocation does).
+ */
 export async function endAppSession(
   repos: Repositories,
   clock: Clock,
   session: AppSession,
+  cache?: Pick<IntrospectionCache, 'invalidate'>,
 ): Promise<void> {
   if (session.kind === 'oauth2') await repos.oauth2Sessions.finish(clock, session.session);
   else await repos.compatSessions.finish(clock, session.session);
+  await cache?.invalidate({ session: session.session.id });
 }
 
 export interface EndedSessions {

@@ -22,6 +22,7 @@ import { createMetrics } from '../../src/telemetry/metrics.ts';
 import { loadTemplates } from '../../src/templates/templates.ts';
 import { LOOSE_ADDRESS_LIMITS } from './rate-limits.ts';
 import { openTestStorage, type TestStorage } from './storage.ts';
+import type { IntrospectionCache } from '../../src/services/introspection-cache.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -51,6 +52,8 @@ export interface TestAppOptions {
    * periodic reload scheduled by `every`; `ctx.policyData` is then set. None by default.
    */
   policyData?: { every: Every };
+  /** An introspection cache shared by the app's resources, as `gatehouse server` has; none by default. */
+  introspectionCache?: IntrospectionCache;
 }
 
 /**
@@ -121,6 +124,9 @@ export async function startTestApp(
     urls: new UrlBuilder(config.http.public_base, httpIssuer(config.http)),
     logger,
     ...(opts.homeserver === undefined ? {} : { homeserver: opts.homeserver }),
+    ...(opts.introspectionCache === undefined
+      ? {}
+      : { introspectionCache: opts.introspectionCache }),
   };
   const metrics = await createMetrics(config.telemetry.metrics);
   const { app } = await buildListenerApp({

@@ -12,6 +12,7 @@ import { asOAuth2ClientId, type UserId } from '../../src/model/ids.ts';
 import type { User } from '../../src/model/user.ts';
 import { SeededRng } from '../../src/rng.ts';
 import { finishSessionsHoldingDevice } from '../../src/services/compat-sessions.ts';
+import { IntrospectionCache } from '../../src/services/introspection-cache.ts';
 import type { Repositories } from '../../src/storage/storage.ts';
 import {
   dialects,
@@ -121,6 +122,27 @@ for (const dialect of dialects) {
         ),
         0,
       );
+    });
+
+    it('drops the cached introspections of the sessions it ends', async () => {
+      const [holder, other] = await t.storage.transaction(async (repos) => [
+        await oauth2(repos, alice.id, `openid ${STABLE}DEV_9`),
+        await oauth2(repos, alice.id, `openid ${STABLE}DEV_8`),
+      ]);
+      const cache = new IntrospectionCache({ clock, ttlMs: 600_000 });
+      for (const s of [holder!, other!]) {
+        cache.set(
+          `key-${s.id}`,
+          { body: { active: true }, sessionId: s.id, tokenId: `t-${s.id}`, exp: null },
+          { tokenId: `t-${s.id}`, sessionId: s.id, userId: alice.id, browserSessionId: null },
+          null,
+        );
+      }
+      await t.storage.transaction((repos) =>
+        finishSessionsHoldingDevice(repos, clock, alice, 'DEV_9', cache),
+      );
+      assert.equal(cache.get(`key-${holder!.id}`), undefined);
+      assert.notEqual(cache.get(`key-${other!.id}`), undefined);
     });
 
     it('finds every holder among many near misses', async () => {

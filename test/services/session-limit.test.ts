@@ -4,6 +4,7 @@ import { MockClock } from '../../src/clock.ts';
 import { asOAuth2ClientId } from '../../src/model/ids.ts';
 import type { User } from '../../src/model/user.ts';
 import { SeededRng } from '../../src/rng.ts';
+import { IntrospectionCache } from '../../src/services/introspection-cache.ts';
 import { checkSessionLimit } from '../../src/services/session-limit.ts';
 import { SYNC_DEVICES_QUEUE } from '../../src/storage/matrix-jobs.ts';
 import { openTestStorage, type TestStorage, bareClientFields } from '../helpers/storage.ts';
@@ -114,6 +115,35 @@ describe('session limits', () => {
       dangerous_hard_limit_eviction: false,
     };
     assert.equal((await check('password', limit)).allowed, true);
+  });
+
+  it('an evicted session leaves the introspection cache at once', async () => {
+    const cache = new IntrospectionCache({ clock, ttlMs: 600_000 });
+    const sessions = await t.storage.transaction((repos) =>
+      repos.compatSessions.listActiveForUser(alice.id),
+    );
+    for (const s of sessions) {
+      cache.set(
+        `key-${s.deviceId}`,
+        { body: { active: true }, sessionId: s.id, tokenId: `t-${s.id}`, exp: null },
+        { tokenId: `t-${s.id}`, sessionId: s.id, userId: alice.id, browserSessionId: null },
+        null,
+      );
+    }
+    const limit = { soft_limit: 2, hard_limit: 2, dangerous_hard_limit_eviction: true };
+    const outcome = await t.storage.transaction((repos) =>
+      checkSessionLimit(
+        repos,
+        alice,
+        { experimental: { session_limit: limit } } as never,
+        'password',
+        { clock, rng, introspectionCache: cache },
+      ),
+    );
+    assert.ok(outcome.allowed);
+    assert.equal(cache.get('key-DEVICE00002'), undefined);
+    assert.equal(cache.get('key-DEVICE00003'), undefined);
+    assert.notEqual(cache.get('key-DEVICE00001'), undefined, 'the session kept keeps its answer');
   });
 
   it('evicts the least recently used sessions with dangerous_hard_limit_eviction', async () => {

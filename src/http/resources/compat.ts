@@ -40,6 +40,7 @@ export function compatDeps(app: AppContext, serverName: string): CompatDeps {
     serverName,
     rateLimiter: app.rateLimiter,
     homeserver: app.homeserver ?? null,
+    introspectionCache: app.introspectionCache,
   };
 }
 

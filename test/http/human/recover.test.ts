@@ -5,7 +5,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { asRecoverySessionId } from '../../../src/model/recovery-session.ts';
-import { addUser } from '../../helpers/app.ts';
+import { MockClock } from '../../../src/clock.ts';
+import { asOAuth2ClientId } from '../../../src/model/ids.ts';
+import { issueTokens } from '../../../src/oauth2/token-issuer.ts';
+import { IntrospectionCache } from '../../../src/services/introspection-cache.ts';
+import { addUser, startTestApp } from '../../helpers/app.ts';
+import { bareClientFields } from '../../helpers/storage.ts';
 import {
   CookieJar,
   get,
@@ -133,6 +138,61 @@ describe('password recovery', () => {
     const reused = await get(h, jar, link);
     assert.equal(reused.statusCode, 410);
     assert.match(reused.body, /already been used/);
+  });
+
+  it("ends the user's OAuth 2.0 sessions at once, also for the introspection cache", async () => {
+    const cache = new IntrospectionCache({ clock: new MockClock(), ttlMs: 600_000 });
+    h = await startTestApp(
+      { account: { password_registration_enabled: true, password_recovery_enabled: true } },
+      { introspectionCache: cache },
+    );
+    const alice = await addUserWithEmail('alice', 'alice@example.com');
+    const clientId = asOAuth2ClientId('01J0000000000000000000CL1E');
+    const token = await h.db.storage.transaction(async (repos) => {
+      await repos.oauth2Clients.upsertStatic(h.clock, clientId, bareClientFields());
+      const session = await repos.oauth2Sessions.add(h.ctx.rng, h.clock, {
+        clientId,
+        userId: alice.id,
+        browserSessionId: null,
+        scope: 'openid urn:matrix:client:api:*',
+        userAgent: null,
+      });
+      const issued = await issueTokens(
+        repos,
+        session,
+        { clock: h.clock, rng: h.ctx.rng, accessTokenTtl: 3600 },
+        false,
+      );
+      return issued.accessToken;
+    });
+    const active = async () =>
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/oauth2/introspect',
+          headers: {
+            authorization: 'Bearer hs-secret',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          payload: new URLSearchParams({ token }).toString(),
+        })
+      ).json<{ active: boolean }>().active;
+    // From the database, then from the cache.
+    assert.equal(await active(), true);
+    assert.equal(await active(), true);
+
+    const link = await mailTicket(await ask('alice@example.com'));
+    const jar = new CookieJar();
+    await get(h, jar, link);
+    const done = await submitForm(
+      h,
+      jar,
+      link,
+      { ticket: ticketOf(link), password: NEW_PASSWORD, password_confirm: NEW_PASSWORD },
+      '/account/password/recovery',
+    );
+    assert.equal(done.statusCode, 200);
+    assert.equal(await active(), false);
   });
 
   it('the link expires after 10 minutes', async () => {

@@ -21,6 +21,7 @@ import type { Repositories, Storage } from '../../../storage/storage.ts';
 import type { Logger } from '../../../telemetry/logger.ts';
 import type { UrlBuilder } from '../../url-builder.ts';
 import { badJson, missingToken, notJson, unknownToken } from './matrix-error.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 
 /** The homeserver calls the compat layer makes. */
 export type CompatHomeserver = Pick<HomeserverConnection, 'upsertDevice' | 'deleteDevice'>;
@@ -39,6 +40,8 @@ export interface CompatDeps {
   readonly serverName: string;
   /** Null when Gatehouse has no connection to the homeserver (devices are then not pushed). */
   readonly homeserver: CompatHomeserver | null;
+  /** Sessions a login ends (device replacement, session-limit eviction) leave this cache too. */
+  readonly introspectionCache?: IntrospectionCache | undefined;
 }
 
 export type JsonObject = Record<string, unknown>;

@@ -27,6 +27,7 @@ import { pageMessage, type PageMessage } from './page-message.ts';
 import { passwordComplexityMessage } from './policy-messages.ts';
 import { recoveryClosed, recoveryEnabled } from './recover.ts';
 import { checkCsrf, tooBusy } from './registration-flow.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 
 const PATH = 'account/password/recovery';
 
@@ -68,7 +69,10 @@ async function loadTicket(
   return { ticket, user, email: userEmail.email };
 }
 
-export function registerRecoverTicket(app: FastifyInstance, deps: HumanDeps): void {
+export function registerRecoverTicket(
+  app: FastifyInstance,
+  deps: HumanDeps & { readonly introspectionCache?: IntrospectionCache | undefined },
+): void {
   function sendForm(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -155,6 +159,8 @@ export function registerRecoverTicket(app: FastifyInstance, deps: HumanDeps): vo
       for (const compat of await repos.compatSessions.listActiveForUser(user.id)) {
         await repos.compatSessions.finish(deps.clock, compat);
       }
+      // Their tokens' cached introspections go too (here and, on PostgreSQL, on every node).
+      await deps.introspectionCache?.invalidate({ user: user.id });
       await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, user.id);
       return user;
     });
