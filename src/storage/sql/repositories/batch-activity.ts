@@ -33,6 +33,10 @@ export function fixedSizeGroups<T>(items: readonly T[]): T[][] {
   return groups;
 }
 
+/** Rows are written in id order, so concurrent writers lock them in the same order. */
+const byId = (a: { readonly id: string }, b: { readonly id: string }): number =>
+  a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
 /** The SQL type a timestamp parameter is cast to, so PostgreSQL types the VALUES column. */
 function timestampType(dialect: SqlDialect): string {
   const type = dialect.types.timestamp;
@@ -49,7 +53,8 @@ export interface LatestActivity {
 
 /**
  * Sets `last_active_at` (and `last_active_ip`, unless the entry has none) of each row, only ever
- * moving the time forward. One entry per id: the caller keeps the newest of each session.
+ * moving the time forward. Several entries of one id keep the newest (a later entry wins a tie:
+ * it was recorded last), with the last address known.
  */
 export async function recordLatestActivity(
   db: Db,
@@ -57,9 +62,15 @@ export async function recordLatestActivity(
   table: 'oauth2_sessions' | 'personal_sessions' | 'compat_sessions',
   entries: readonly LatestActivity[],
 ): Promise<void> {
+  const newest = new Map<string, LatestActivity>();
+  for (const entry of entries) {
+    const known = newest.get(entry.id);
+    if (known === undefined || entry.at.getTime() >= known.at.getTime())
+      newest.set(entry.id, { ...entry, ip: entry.ip ?? known?.ip ?? null });
+  }
   const cast = sql.raw(timestampType(dialect));
   const column = (name: string) => sql.ref(`${table}.${name}`);
-  for (const group of fixedSizeGroups([...entries].sort((a, b) => (a.id < b.id ? -1 : 1)))) {
+  for (const group of fixedSizeGroups([...newest.values()].sort(byId))) {
     const rows = sql.join(
       group.map(
         (e) =>
@@ -77,16 +88,22 @@ export async function recordLatestActivity(
 }
 
 /**
- * Sets `first_used_at` of each access token, only ever moving it earlier. One entry per id: the
- * caller keeps the earliest use of each token.
+ * Sets `first_used_at` of each access token, only ever moving it earlier (a batch flushed late
+ * must not move a known first use forward). Several entries of one id keep the earliest.
  */
 export async function recordEarliestUse(
   db: Db,
   dialect: SqlDialect,
   entries: readonly { readonly id: string; readonly at: Date }[],
 ): Promise<void> {
+  const earliest = new Map<string, { readonly id: string; readonly at: Date }>();
+  for (const entry of entries) {
+    const known = earliest.get(entry.id);
+    if (known === undefined || entry.at.getTime() < known.at.getTime())
+      earliest.set(entry.id, entry);
+  }
   const cast = sql.raw(timestampType(dialect));
-  for (const group of fixedSizeGroups([...entries].sort((a, b) => (a.id < b.id ? -1 : 1)))) {
+  for (const group of fixedSizeGroups([...earliest.values()].sort(byId))) {
     const rows = sql.join(
       group.map(
         (e) => sql`(${e.id}, cast(${dialect.toTimestamp(e.at) as TimestampValue} as ${cast}))`,

@@ -223,22 +223,10 @@ export class SqlCompatSessionRepository implements CompatSessionRepository {
       .execute();
   }
 
-  async recordActivities(
+  recordActivities(
     entries: readonly { id: CompatSessionId; at: Date; ip: string | null }[],
   ): Promise<void> {
-    // The newest entry of each session (a later entry wins a tie: it was recorded last).
-    const newest = new Map<string, { at: Date; ip: string | null }>();
-    for (const { id, at, ip } of entries) {
-      const known = newest.get(id);
-      if (known === undefined || at.getTime() >= known.at.getTime())
-        newest.set(id, { at, ip: ip ?? known?.ip ?? null });
-    }
-    await recordLatestActivity(
-      this.#db,
-      this.#dialect,
-      'compat_sessions',
-      [...newest].map(([id, { at, ip }]) => ({ id, at, ip })),
-    );
+    return recordLatestActivity(this.#db, this.#dialect, 'compat_sessions', entries);
   }
 
   list(

@@ -202,23 +202,10 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
       .map((row) => toSession(row, this.#dialect));
   }
 
-  async recordActivity(
+  recordActivity(
     entries: readonly { id: OAuth2SessionId; at: Date; ip: string | null }[],
   ): Promise<void> {
-    // The newest entry of each session (a later entry wins a tie: it was recorded last).
-    const newest = new Map<string, { ms: number; ip: string | null }>();
-    for (const { id, at, ip } of entries) {
-      const ms = at.getTime();
-      const known = newest.get(id);
-      if (known === undefined || ms >= known.ms)
-        newest.set(id, { ms, ip: ip ?? known?.ip ?? null });
-    }
-    await recordLatestActivity(
-      this.#db,
-      this.#dialect,
-      'oauth2_sessions',
-      [...newest].map(([id, { ms, ip }]) => ({ id, at: new Date(ms), ip })),
-    );
+    return recordLatestActivity(this.#db, this.#dialect, 'oauth2_sessions', entries);
   }
 
   list(

@@ -249,20 +249,8 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
     return (result.numAffectedRows ?? 0n) > 0n;
   }
 
-  async markFirstUsed(entries: readonly { id: AccessTokenId; at: Date }[]): Promise<void> {
-    // The earliest use of each token.
-    const earliest = new Map<string, number>();
-    for (const { id, at } of entries) {
-      const ms = at.getTime();
-      const known = earliest.get(id);
-      if (known === undefined || ms < known) earliest.set(id, ms);
-    }
-    // Only ever earlier: a batch flushed late must not move a known first use forward.
-    await recordEarliestUse(
-      this.#db,
-      this.#dialect,
-      [...earliest].map(([id, ms]) => ({ id, at: new Date(ms) })),
-    );
+  markFirstUsed(entries: readonly { id: AccessTokenId; at: Date }[]): Promise<void> {
+    return recordEarliestUse(this.#db, this.#dialect, entries);
   }
 
   async deleteRevokedOrExpiredBefore(before: Date): Promise<number> {

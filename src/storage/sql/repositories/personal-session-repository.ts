@@ -182,23 +182,10 @@ export class SqlPersonalSessionRepository implements PersonalSessionRepository {
     return Number(row.count);
   }
 
-  async recordActivity(
+  recordActivity(
     entries: readonly { id: PersonalSessionId; at: Date; ip: string | null }[],
   ): Promise<void> {
-    // The newest entry of each session (a later entry wins a tie: it was recorded last).
-    const newest = new Map<string, { ms: number; ip: string | null }>();
-    for (const { id, at, ip } of entries) {
-      const ms = at.getTime();
-      const known = newest.get(id);
-      if (known === undefined || ms >= known.ms)
-        newest.set(id, { ms, ip: ip ?? known?.ip ?? null });
-    }
-    await recordLatestActivity(
-      this.#db,
-      this.#dialect,
-      'personal_sessions',
-      [...newest].map(([id, { ms, ip }]) => ({ id, at: new Date(ms), ip })),
-    );
+    return recordLatestActivity(this.#db, this.#dialect, 'personal_sessions', entries);
   }
 
   async issueToken(
