@@ -16,7 +16,7 @@ import {
   USER,
   type GatehouseUnderTest,
 } from './gatehouse-process.ts';
-import { runAutocannon, runFlowLoop, type LoadResult } from './load.ts';
+import { runAutocannon, runFlowLoop, type AutocannonRequest, type LoadResult } from './load.ts';
 
 export interface LoadShape {
   readonly connections: number;
@@ -55,6 +55,21 @@ export function introspectionPool(
     }
   });
   return pool;
+}
+
+/** `POST /oauth2/introspect` as Synapse sends it, each request with the next token of `pool`. */
+function introspectionRequest(gh: GatehouseUnderTest, pool: readonly string[]): AutocannonRequest {
+  const next = cycle(pool);
+  return {
+    method: 'POST',
+    path: '/oauth2/introspect',
+    headers: {
+      authorization: `Bearer ${gh.homeserverSecret}`,
+      'x-mas-supports-device-id': '1',
+      'content-type': FORM,
+    },
+    setupRequest: (request) => ({ ...request, body: `token=${next()}` }),
+  };
 }
 
 /** Cycles through `items` across all connections. */
@@ -99,25 +114,33 @@ async function compatAvailable(gh: GatehouseUnderTest): Promise<string | null> {
 /** Legacy logins whose access tokens the compat-introspection scenario cycles through. */
 const COMPAT_INTROSPECTION_TOKENS = 100;
 
-/** `count` compat password logins, one after another; their access tokens. */
-async function compatLogins(gh: GatehouseUnderTest, count: number): Promise<string[]> {
-  const tokens: string[] = [];
-  let attempts = 0;
-  while (tokens.length < count) {
+/**
+ * One compat password login, retried while the password hasher sheds load (it refuses with 429
+ * while a previous load drains); its tokens.
+ */
+async function compatLogin(
+  gh: GatehouseUnderTest,
+  refresh: boolean,
+): Promise<{ access_token?: string; refresh_token?: string }> {
+  for (let attempt = 0; ; attempt++) {
     const response = await fetch(`${gh.base}/_matrix/client/v3/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: compatLoginBody(false),
+      body: compatLoginBody(refresh),
     });
-    const body = (await response.json()) as { access_token?: string };
-    if (response.status === 429 && attempts++ < 50) {
-      // The password hasher sheds load while a previous load drains: wait and retry.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      continue;
-    }
-    if (body.access_token === undefined)
-      throw new Error(`compat login gave no access token (${response.status})`);
-    tokens.push(body.access_token);
+    const body = (await response.json()) as { access_token?: string; refresh_token?: string };
+    if (response.status !== 429 || attempt >= 50) return body;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** `count` compat password logins, one after another; their access tokens. */
+async function compatLogins(gh: GatehouseUnderTest, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  while (tokens.length < count) {
+    const { access_token: token } = await compatLogin(gh, false);
+    if (token === undefined) throw new Error('compat login gave no access token');
+    tokens.push(token);
   }
   return tokens;
 }
@@ -165,22 +188,10 @@ export function createScenarios(): Scenario[] {
         `form body) over the seeded tokens, ${INVALID_SHARE * 100} % of them invalid (bad checksum or unknown)`,
       available: always,
       run: (gh, shape) => {
-        const next = cycle(introspectionPool(gh.seeds.accessTokens));
         return runAutocannon({
           url: gh.base,
           ...shape,
-          requests: [
-            {
-              method: 'POST',
-              path: '/oauth2/introspect',
-              headers: {
-                authorization: `Bearer ${gh.homeserverSecret}`,
-                'x-mas-supports-device-id': '1',
-                'content-type': FORM,
-              },
-              setupRequest: (request) => ({ ...request, body: `token=${next()}` }),
-            },
-          ],
+          requests: [introspectionRequest(gh, introspectionPool(gh.seeds.accessTokens))],
         });
       },
     },
@@ -297,22 +308,10 @@ export function createScenarios(): Scenario[] {
         compatChain ??= refreshChain([]);
         const chain = compatChain;
         // Top the pool up with fresh logins (the end of each load loses the tokens in flight).
-        let attempts = 0;
         while (chain.size < shape.connections * 2) {
-          const response = await fetch(`${gh.base}/_matrix/client/v3/login`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: compatLoginBody(true),
-          });
-          const body = (await response.json()) as { refresh_token?: string };
-          if (response.status === 429 && attempts++ < 50) {
-            // The password hasher sheds load while the previous load drains: wait and retry.
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            continue;
-          }
-          if (body.refresh_token === undefined)
-            throw new Error(`compat login gave no refresh token (${response.status})`);
-          chain.give(body.refresh_token);
+          const { refresh_token: token } = await compatLogin(gh, true);
+          if (token === undefined) throw new Error('compat login gave no refresh token');
+          chain.give(token);
         }
         return runAutocannon({
           url: gh.base,
@@ -343,21 +342,11 @@ export function createScenarios(): Scenario[] {
       available: compatAvailable,
       run: async (gh, shape) => {
         compatAccessTokens ??= await compatLogins(gh, COMPAT_INTROSPECTION_TOKENS);
-        const next = cycle(introspectionPool(compatAccessTokens, 'compatAccessToken'));
         return runAutocannon({
           url: gh.base,
           ...shape,
           requests: [
-            {
-              method: 'POST',
-              path: '/oauth2/introspect',
-              headers: {
-                authorization: `Bearer ${gh.homeserverSecret}`,
-                'x-mas-supports-device-id': '1',
-                'content-type': FORM,
-              },
-              setupRequest: (request) => ({ ...request, body: `token=${next()}` }),
-            },
+            introspectionRequest(gh, introspectionPool(compatAccessTokens, 'compatAccessToken')),
           ],
         });
       },
