@@ -27,7 +27,7 @@ import { pageMessage, type PageMessage } from './page-message.ts';
 import { passwordComplexityMessage } from './policy-messages.ts';
 import { recoveryClosed, recoveryEnabled } from './recover.ts';
 import { checkCsrf, tooBusy } from './registration-flow.ts';
-import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
+import type { AppContext } from '../../app-context.ts';
 
 const PATH = 'account/password/recovery';
 
@@ -71,7 +71,7 @@ async function loadTicket(
 
 export function registerRecoverTicket(
   app: FastifyInstance,
-  deps: HumanDeps & { readonly introspectionCache?: IntrospectionCache | undefined },
+  deps: HumanDeps & Pick<AppContext, 'introspectionCache'>,
 ): void {
   function sendForm(
     request: FastifyRequest,
