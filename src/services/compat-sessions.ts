@@ -60,6 +60,7 @@ export async function finishSessionsHoldingDevice(
   let ended = 0;
   for (const session of await repos.compatSessions.listActiveForDevice(user.id, deviceId)) {
     await repos.compatSessions.finish(clock, session);
+    await cache?.invalidate({ session: session.id });
     ended += 1;
   }
   // Only the user's sessions whose scope names the device are loaded, so a login costs the same

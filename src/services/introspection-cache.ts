@@ -1,8 +1,9 @@
-// A short-lived, bounded in-memory cache of ACTIVE access-token introspection results, so the
-// homeserver's introspection calls (one per new token it sees, and again when its own cache
-// expires) do not each cost a database transaction. Only positive answers are cached: an unknown
-// or invalid token always goes to the database (it is cheap: one indexed lookup that finds
-// nothing), and a token that becomes invalid must never be answered from here.
+// A short-lived, bounded in-memory cache of ACTIVE access-token introspection results (OAuth 2.0,
+// personal and compat access tokens), so the homeserver's introspection calls (one per new token
+// it sees, and again when its own cache expires) do not each cost a database transaction. Only
+// positive answers are cached: an unknown or invalid token always goes to the database (it is
+// cheap: one indexed lookup that finds nothing), and a token that becomes invalid must never be
+// answered from here.
 //
 // Correctness rules:
 // - An entry lives at most `ttlMs` (a few seconds, well below the access token lifetime; each key
@@ -58,11 +59,15 @@ export interface CachedOwner {
   readonly browserSessionId: string | null;
 }
 
+/** Which kind of session a cached answer is about: its use is recorded differently for each. */
+export type CachedSessionKind = 'oauth2' | 'personal' | 'compat';
+
 /**
  * One cached answer: the response body as built for an active token (its `expires_in` is
  * recomputed on each hit from `exp`), and what the activity tracker needs to record the use.
  */
 export interface CachedIntrospection {
+  readonly kind: CachedSessionKind;
   readonly body: Readonly<Record<string, unknown>>;
   readonly sessionId: string;
   readonly tokenId: string;

@@ -20,6 +20,7 @@ const owner = (n: number, extra: Partial<CachedOwner> = {}): CachedOwner => ({
   ...extra,
 });
 const answer = (n: number) => ({
+  kind: 'oauth2' as const,
   body: { active: true, jti: `t${n}` },
   sessionId: `s${n}`,
   tokenId: `t${n}`,

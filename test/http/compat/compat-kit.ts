@@ -86,11 +86,12 @@ export interface CompatApp {
 
 /**
  * The app with `compat`, `human` and `oauth` mounted, its homeserver being a FakeHomeserver.
- * `ctxOverrides` replaces parts of the AppContext (a PasswordManager with one slot, say).
+ * `ctxOverrides` replaces parts of the AppContext (a PasswordManager with one slot, say); as a
+ * function it is given the shared test app first (for its clock, say).
  */
 export async function startCompatApp(
   overrides: Record<string, unknown> = {},
-  ctxOverrides: Partial<AppContext> = {},
+  ctxOverrides: Partial<AppContext> | ((base: TestApp) => Partial<AppContext>) = {},
 ): Promise<CompatApp> {
   const homeserver = await FakeHomeserver.start();
   // The shared test app builds the AppContext; a second listener serves it with the connection.
@@ -108,7 +109,7 @@ export async function startCompatApp(
       logSkippedWrite: () => {},
       timeoutMs: 2000,
     }),
-    ...ctxOverrides,
+    ...(typeof ctxOverrides === 'function' ? ctxOverrides(base) : ctxOverrides),
   };
   const logger = createLogger({ level: 'silent' });
   const metrics = await createMetrics(config.telemetry.metrics);

@@ -21,6 +21,8 @@ export async function pushNewDevice(
     await deps.storage.transaction(async (repos) => {
       const current = await repos.compatSessions.lookup(session.id);
       if (current !== null) await repos.compatSessions.finish(deps.clock, current);
+      // Its token was never handed out, but a cached answer must not outlive the session anyway.
+      await deps.introspectionCache?.invalidate({ session: session.id });
       await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, user.id);
     });
     throw error;

@@ -5,6 +5,11 @@
 // `X-MAS-Supports-Device-Id: 1`, in `device_id`. `username` is the localpart, `sub` the user's id.
 // Anything unknown, expired, revoked or consumed, of an ended session or of a locked or
 // deactivated user, is `{"active": false}`.
+//
+// Active answers about access tokens asked by the homeserver are cached (as OAuth 2.0 tokens'
+// are): every place that ends a compat session or revokes its access token invalidates them
+// (logout, logout/all, refresh, device replacement, session limit, account pages, Admin API,
+// lock/deactivation/recovery through the user, back-channel logout through the browser session).
 
 import type { Clock } from '../../../clock.ts';
 import { tokenHash } from '../../../crypto/tokens.ts';
@@ -15,6 +20,7 @@ import {
   type CompatSession,
 } from '../../../model/compat-session.ts';
 import { isUserActive, type User } from '../../../model/user.ts';
+import type { IntrospectionCache } from '../../../services/introspection-cache.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 
 export const COMPAT_CLIENT_ID = 'legacy';
@@ -47,6 +53,8 @@ export interface CompatIntrospectionOptions {
   readonly supportsDeviceId: boolean;
   /** Records the use of the session (the introspecting party is the homeserver: no ip). */
   readonly recordUse?: (session: CompatSession) => void;
+  /** Where an active answer about an access token is kept, under `key`; null: not cached. */
+  readonly cache?: { readonly key: string; readonly cache: IntrospectionCache } | null;
 }
 
 const INACTIVE: CompatIntrospection = { active: false };
@@ -73,7 +81,12 @@ export async function introspectCompatToken(
 ): Promise<CompatIntrospection> {
   const now = options.clock.now();
   const hash = tokenHash(token);
-  let found: { sessionId: CompatSession['id']; createdAt: Date; expiresAt: Date | null } | null;
+  let found: {
+    id: string;
+    sessionId: CompatSession['id'];
+    createdAt: Date;
+    expiresAt: Date | null;
+  } | null;
   if (kind === 'compatAccessToken') {
     const access = await repos.compatAccessTokens.findByHash(hash);
     found = access !== null && isCompatAccessTokenValid(access, now) ? access : null;
@@ -107,5 +120,24 @@ export async function introspectCompatToken(
   body.nbf = seconds(found.createdAt);
   body.sub = user.id;
   if (options.supportsDeviceId) body.device_id = session.deviceId;
+  if (options.cache && kind === 'compatAccessToken') {
+    options.cache.cache.set(
+      options.cache.key,
+      {
+        kind: 'compat',
+        body: { ...body },
+        sessionId: session.id,
+        tokenId: found.id,
+        exp: body.exp ?? null,
+      },
+      {
+        tokenId: found.id,
+        sessionId: session.id,
+        userId: user.id,
+        browserSessionId: session.browserSessionId,
+      },
+      found.expiresAt,
+    );
+  }
   return body;
 }

@@ -4,6 +4,7 @@
 // ends every compat session of the user, and only when the body says
 // `{"io.element.only_compat_is_fine": true}`: without it a client would believe all its sessions
 // ended while OAuth 2.0 sessions live on, so MAS answers 404 `M_UNRECOGNIZED` and so do we.
+// The ended sessions' cached introspections go at once (here and, on PostgreSQL, on every node).
 // The ended sessions' devices are removed from the homeserver by a `sync-devices` job queued in the
 // same transaction (as MAS), which retries while the homeserver is unreachable.
 
@@ -41,6 +42,7 @@ export function registerLogout(app: FastifyInstance, deps: CompatDeps): void {
         await deps.storage.transaction(async (repos) => {
           const caller = await authenticateCompatToken(repos, deps.clock, token);
           await repos.compatSessions.finish(deps.clock, caller.session);
+          await deps.introspectionCache?.invalidate({ session: caller.session.id });
           await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, caller.user.id);
         });
         return reply.header('cache-control', 'no-store').send({});
@@ -55,9 +57,11 @@ export function registerLogout(app: FastifyInstance, deps: CompatDeps): void {
         const token = bearerToken(request);
         await deps.storage.transaction(async (repos) => {
           const caller = await authenticateCompatToken(repos, deps.clock, token);
-          for (const session of await repos.compatSessions.listActiveForUser(caller.user.id)) {
-            await repos.compatSessions.finish(deps.clock, session);
-          }
+          const sessions = await repos.compatSessions.listActiveForUser(caller.user.id);
+          for (const session of sessions) await repos.compatSessions.finish(deps.clock, session);
+          await deps.introspectionCache?.invalidate(
+            ...sessions.map((session) => ({ session: session.id })),
+          );
           await enqueueSyncDevices(repos.queue, deps.rng, deps.clock, caller.user.id);
         });
         return reply.header('cache-control', 'no-store').send({});

@@ -48,7 +48,10 @@ export function registerRefresh(app: FastifyInstance, deps: CompatDeps): void {
           }
           if (refresh.accessTokenId !== null) {
             const previous = await repos.compatAccessTokens.lookup(refresh.accessTokenId);
-            if (previous !== null) await repos.compatAccessTokens.revoke(deps.clock, previous);
+            if (previous !== null) {
+              await repos.compatAccessTokens.revoke(deps.clock, previous);
+              await deps.introspectionCache?.invalidate({ accessToken: previous.id });
+            }
           }
           return issueCompatTokens(repos, deps, session, deps.config.experimental.compat_token_ttl);
         });

@@ -64,7 +64,7 @@ export async function introspectPersonalToken(
   if (cacheKey !== null) {
     deps.introspectionCache?.set(
       cacheKey,
-      { body: { ...body }, sessionId: session.id, tokenId: pat.id, exp },
+      { kind: 'personal', body: { ...body }, sessionId: session.id, tokenId: pat.id, exp },
       { tokenId: pat.id, sessionId: session.id, userId: actor.id, browserSessionId: null },
       pat.expiresAt,
     );

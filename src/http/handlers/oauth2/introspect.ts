@@ -11,9 +11,10 @@
 // Compat tokens (`mct_`, `mcr_`) are answered by ../compat/introspect-compat-token.ts, personal
 // access tokens (`mpt_`) by ./introspect-personal-token.ts.
 //
-// Hot path: the homeserver's questions about access tokens are answered from the introspection
-// cache (src/services/introspection-cache.ts) when an active answer was given moments ago; every
-// place that ends a session or revokes a token invalidates it (and, on PostgreSQL, other nodes').
+// Hot path: the homeserver's questions about access tokens (OAuth 2.0, personal and compat) are
+// answered from the introspection cache (src/services/introspection-cache.ts) when an active
+// answer was given moments ago; every place that ends a session or revokes a token invalidates it
+// (and, on PostgreSQL, other nodes').
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkToken, tokenHash, type TokenKind } from '../../../crypto/tokens.ts';
@@ -33,6 +34,7 @@ import { activeSessionOwner } from '../../../services/session-owner.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
 import { introspectCompatToken } from '../compat/introspect-compat-token.ts';
 import { introspectPersonalToken } from './introspect-personal-token.ts';
+import type { CompatSessionId } from '../../../model/compat-session.ts';
 import type { PersonalSessionId } from '../../../model/personal-session.ts';
 import {
   invalidClient,
@@ -98,7 +100,7 @@ export function registerIntrospect(app: FastifyInstance, deps: IntrospectDeps): 
       parsed = parseIntrospection(request, secretDigestOrNull, deps);
       // the hot path: an access token the homeserver asked about moments ago
       if (parsed.cacheKey !== null) {
-        const cached = cachedAnswer(parsed.cacheKey, deps, parsed.kind === 'personalAccessToken');
+        const cached = cachedAnswer(parsed.cacheKey, deps);
         if (cached !== null) {
           sendNoStoreJson(reply, forCaller(request, cached));
           return;
@@ -147,7 +149,7 @@ function parseIntrospection(
   const cacheKey =
     homeserver &&
     shapeOk &&
-    (kind === 'accessToken' || kind === 'personalAccessToken') &&
+    (kind === 'accessToken' || kind === 'personalAccessToken' || kind === 'compatAccessToken') &&
     deps.introspectionCache !== undefined
       ? cacheKeyFor(request, token)
       : null;
@@ -176,12 +178,16 @@ async function answerFromStorage(
         }
       }
       if (!shapeOk) return INACTIVE;
-      // Legacy-login tokens: ../compat/introspect-compat-token.ts (the device moves in forCaller).
+      // Legacy-login tokens: ../compat/introspect-compat-token.ts.
       if (kind === 'compatAccessToken' || kind === 'compatRefreshToken') {
         return introspectCompatToken(repos, token, kind, {
           clock: deps.clock,
-          supportsDeviceId: false,
+          supportsDeviceId: supportsDeviceId(request),
           recordUse: (session) => deps.activity.recordCompatSessionActivity(session.id, null),
+          cache:
+            cacheKey === null || deps.introspectionCache === undefined
+              ? null
+              : { key: cacheKey, cache: deps.introspectionCache },
         });
       }
       // Personal access tokens: ./introspect-personal-token.ts.
@@ -228,23 +234,25 @@ function cacheKeyFor(request: FastifyRequest, token: string): string {
 }
 
 /** A cached active answer with `expires_in` brought up to date, its use recorded; or null. */
-function cachedAnswer(
-  key: string,
-  deps: IntrospectDeps,
-  personal = false,
-): IntrospectionResponse | null {
+function cachedAnswer(key: string, deps: IntrospectDeps): IntrospectionResponse | null {
   const cached = deps.introspectionCache!.get(key);
   if (cached === undefined) return null;
   const now = seconds(deps.clock.now());
   if (cached.exp !== null && cached.exp <= now) return null;
-  if (personal) {
-    deps.activity.recordPersonalSessionActivity(cached.sessionId as PersonalSessionId, null);
-  } else {
-    deps.activity.recordAccessTokenUse(
-      cached.sessionId as OAuth2Session['id'],
-      cached.tokenId as AccessToken['id'],
-      null,
-    );
+  switch (cached.kind) {
+    case 'oauth2':
+      deps.activity.recordAccessTokenUse(
+        cached.sessionId as OAuth2Session['id'],
+        cached.tokenId as AccessToken['id'],
+        null,
+      );
+      break;
+    case 'personal':
+      deps.activity.recordPersonalSessionActivity(cached.sessionId as PersonalSessionId, null);
+      break;
+    case 'compat':
+      deps.activity.recordCompatSessionActivity(cached.sessionId as CompatSessionId, null);
+      break;
   }
   const body = { ...cached.body } as unknown as IntrospectionResponse;
   if (cached.exp !== null) body.expires_in = cached.exp - now;
@@ -279,6 +287,7 @@ async function introspectAccessToken(
     deps.introspectionCache?.set(
       cacheKey,
       {
+        kind: 'oauth2',
         body: { ...shapeFor(deviceIdInBody, body) },
         sessionId: owner.session.id,
         tokenId: accessToken.id,
