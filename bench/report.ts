@@ -58,6 +58,12 @@ export interface BenchResults {
     readonly fastify: LoadResult;
     /** CPU seconds the floor server used during its measured load. */
     readonly fastifyCpuSeconds?: number;
+    /**
+     * The same Fastify answering Synapse's introspection request with a response of the same
+     * shape and nothing else (./floor-server.ts); absent from results older than it.
+     */
+    readonly introspectionShaped?: LoadResult;
+    readonly introspectionShapedCpuSeconds?: number;
     readonly argon2VerifyPerSecond: number | null;
   };
   /** oidc-provider's figures for the scenarios it shares with Gatehouse. */
@@ -198,6 +204,7 @@ export function markdownReport(results: BenchResults): string {
       (results.floor.argon2VerifyPerSecond === null
         ? '.'
         : `; raw argon2id verify ${results.floor.argon2VerifyPerSecond.toFixed(1)}/s.`),
+    ...introspectionShapedLines(results),
     '',
     '| scenario | req/s | × floor | p50 ms | p99 ms | max ms | errors | p99 ms at ½ | errors at ½ | floor p99 ms at the same rate | server CPU s | CPU µs/req | peer req/s | peer CPU µs/req |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -246,6 +253,18 @@ export function markdownReport(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/** The same-shape floor of introspection, when the run measured it. */
+function introspectionShapedLines(results: BenchResults): string[] {
+  const shaped = results.floor.introspectionShaped;
+  if (shaped === undefined) return [];
+  const cpu = cpuMicrosPerRequest(results.floor.introspectionShapedCpuSeconds, shaped.requests);
+  return [
+    `Same-shape floor: the same Fastify answering Synapse's introspection request (form body) with ` +
+      `a same-sized active answer and the same headers, nothing else: ${shaped.rps.toFixed(0)} req/s ` +
+      `(${(shaped.rps / results.floor.fastify.rps).toFixed(3)} × floor, ${fixed(cpu, 0)} µs CPU/request).`,
+  ];
+}
+
 /** The raw PostgreSQL references measured in the run, one paragraph each. */
 function rawReferenceLines(results: BenchResults): string[] {
   const lines: string[] = [];
@@ -281,6 +300,14 @@ function cpuRatioLines(results: BenchResults): string[] {
     if (own === undefined) continue;
     const parts: string[] = [];
     if (floorCpu !== undefined) parts.push(`× floor ${(floorCpu / own).toFixed(3)}`);
+    if (s.name === 'introspection' || s.name === 'compat-introspection') {
+      const shaped = results.floor.introspectionShaped;
+      const shapedCpu =
+        shaped === undefined
+          ? undefined
+          : cpuMicrosPerRequest(results.floor.introspectionShapedCpuSeconds, shaped.requests);
+      if (shapedCpu !== undefined) parts.push(`× same-shape floor ${(shapedCpu / own).toFixed(3)}`);
+    }
     const peer = results.peer[s.name];
     const peerCpu =
       peer === undefined

@@ -2,8 +2,10 @@
 //   [--warmup S] [--tokens N] [--out FILE] [--from-source]`
 //
 // One benchmark run, every figure measured in the same run on the same machine:
-//   1. the floor: a bare Fastify "hello" server in its own process (./floor-server.ts), and the raw
-//      argon2id verify rate at Gatehouse's parameters on every core (./argon2-rate.ts);
+//   1. the floor: a bare Fastify "hello" server in its own process (./floor-server.ts; the same
+//      server also answers Synapse's introspection request with a same-shaped response, to show
+//      what HTTP alone costs for it), and the raw argon2id verify rate at Gatehouse's parameters on
+//      every core (./argon2-rate.ts);
 //   2. Gatehouse as a separate `gatehouse server` process (SQLite, or a throwaway PostgreSQL with
 //      --db postgres) talking to a stub homeserver (./stub-homeserver.ts), seeded before it
 //      starts (./gatehouse-process.ts), each scenario
@@ -28,7 +30,7 @@ import {
   USER,
   type GatehouseUnderTest,
 } from './gatehouse-process.ts';
-import { runAutocannon, type LoadResult } from './load.ts';
+import { runAutocannon, type AutocannonRequest, type LoadResult } from './load.ts';
 import { processUsage } from './process-usage.ts';
 import {
   evaluateTargets,
@@ -175,13 +177,38 @@ async function withCpu(
   return { load: result, cpuSeconds: processUsage(pid).cpuSeconds - before };
 }
 
-async function measureFloor(): Promise<{ load: LoadResult; cpuSeconds: number }> {
+interface FloorMeasurement {
+  /** `GET /`, "hello": the floor of the targets. */
+  readonly hello: { load: LoadResult; cpuSeconds: number };
+  /** `POST /introspect`: Synapse's introspection request answered with a same-shaped response. */
+  readonly introspectionShaped: { load: LoadResult; cpuSeconds: number };
+}
+
+/** Synapse's introspection request as the same-shape floor receives it (./floor-server.ts). */
+const INTROSPECTION_SHAPED_REQUEST: AutocannonRequest = {
+  method: 'POST',
+  path: '/introspect',
+  headers: {
+    authorization: `Bearer ${'s'.repeat(32)}`,
+    'x-mas-supports-device-id': '1',
+    'content-type': 'application/x-www-form-urlencoded',
+  },
+  body: `token=mat_${'a'.repeat(30)}_${'0'.repeat(6)}`,
+};
+
+async function measureFloor(): Promise<FloorMeasurement> {
   const floor = await startHelper('floor-server.ts');
   try {
     const url = `http://127.0.0.1:${floor.port}`;
-    const shape = { url, connections, requests: [{ method: 'GET', path: '/' }] };
-    await runAutocannon({ ...shape, duration: warmup });
-    return await withCpu(floor.child.pid!, () => runAutocannon({ ...shape, duration }));
+    const measure = async (request: AutocannonRequest) => {
+      const shape = { url, connections, requests: [request] };
+      await runAutocannon({ ...shape, duration: warmup });
+      return await withCpu(floor.child.pid!, () => runAutocannon({ ...shape, duration }));
+    };
+    return {
+      hello: await measure({ method: 'GET', path: '/' }),
+      introspectionShaped: await measure(INTROSPECTION_SHAPED_REQUEST),
+    };
   } finally {
     await floor.stop();
   }
@@ -394,8 +421,10 @@ async function main(): Promise<void> {
       ...(staleBy === null ? {} : { bundleStaleBy: staleBy }),
     },
     floor: {
-      fastify: floor.load,
-      fastifyCpuSeconds: floor.cpuSeconds,
+      fastify: floor.hello.load,
+      fastifyCpuSeconds: floor.hello.cpuSeconds,
+      introspectionShaped: floor.introspectionShaped.load,
+      introspectionShapedCpuSeconds: floor.introspectionShaped.cpuSeconds,
       argon2VerifyPerSecond: argon2?.perSecond ?? null,
     },
     peer: peer.loads,

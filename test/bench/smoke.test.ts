@@ -66,6 +66,11 @@ describe('bench runner (smoke)', () => {
       'the max load is part of both loads',
     );
     assert.ok(results.floor.fastifyCpuSeconds! > 0, "the floor server's CPU time");
+    const shaped = results.floor.introspectionShaped;
+    assert.ok(shaped !== undefined && shaped.requests > 0, 'the same-shape floor was measured');
+    assert.equal(shaped.errors, 0, 'the same-shape floor answered every request with a 2xx');
+    assert.ok(results.floor.introspectionShapedCpuSeconds! > 0);
+    assert.match(stdout, /Same-shape floor: .* \d+ req\/s/);
     assert.ok(results.serverPeakRssBytes > 0, 'server peak RSS read from /proc');
     assert.ok(results.targets.some((t) => t.name === 'server peak RSS (MB)' && t.value !== null));
     assert.deepEqual(results.peer, {}, 'no peer without a shared scenario');
