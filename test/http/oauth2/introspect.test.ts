@@ -182,6 +182,39 @@ describe('POST /oauth2/introspect', () => {
     assert.equal(bad.statusCode, 401);
     assert.equal((bad.json() as { error: string }).error, 'access_denied');
   });
+
+  it('answers the homeserver about a token of no known shape without a transaction', async () => {
+    // Counts the transactions the handler opens (the storage itself is the real one).
+    const storage = h.ctx.storage;
+    const original = storage.transaction.bind(storage);
+    let transactions = 0;
+    storage.transaction = ((work: Parameters<typeof original>[0]) => {
+      transactions += 1;
+      return original(work);
+    }) as typeof storage.transaction;
+    const asHomeserver = (token: string, extra: Record<string, string> = {}) =>
+      call(token, extra, null, { authorization: 'Bearer hs-secret' });
+    try {
+      for (const [token, extra] of [
+        ['nonsense', {}],
+        [`${tokens.access_token.slice(0, -1)}x`, {}],
+        [tokens.access_token, { token_type_hint: 'refresh_token' }],
+      ] as const) {
+        const response = await asHomeserver(token, extra);
+        assert.equal(response.statusCode, 200);
+        assert.deepEqual(response.json(), { active: false });
+      }
+      assert.equal(transactions, 0);
+      // A well-formed token still goes to the database, and so does a client's question.
+      const unknown = generateToken('accessToken', new SeededRng('unknown'));
+      assert.deepEqual((await asHomeserver(unknown)).json(), { active: false });
+      assert.equal(transactions, 1);
+      assert.deepEqual(await body('nonsense'), { active: false });
+      assert.equal(transactions, 2);
+    } finally {
+      storage.transaction = original;
+    }
+  });
 });
 
 describe('activity', () => {

@@ -98,6 +98,12 @@ export function registerIntrospect(app: FastifyInstance, deps: IntrospectDeps): 
     let parsed: ParsedIntrospection;
     try {
       parsed = parseIntrospection(request, secretDigestOrNull, deps);
+      // The homeserver is already authenticated: a token of no known shape (a bad checksum, say)
+      // is inactive without a database transaction.
+      if (parsed.credentials === null && !parsed.shapeOk) {
+        sendNoStoreJson(reply, INACTIVE);
+        return;
+      }
       // the hot path: an access token the homeserver asked about moments ago
       if (parsed.cacheKey !== null) {
         const cached = cachedAnswer(parsed.cacheKey, deps);
