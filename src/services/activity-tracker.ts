@@ -78,31 +78,39 @@ export class ActivityTracker {
     tokenId: AccessTokenId,
     ip: string | null,
   ): void {
-    const now = this.#clock.now();
     this.recordSessionActivity(sessionId, ip);
-    if (!this.#firstUses.has(tokenId)) this.#firstUses.set(tokenId, now);
+    if (!this.#firstUses.has(tokenId)) this.#firstUses.set(tokenId, this.#clock.now());
   }
 
   /** A request was made on behalf of `sessionId` from `ip`. */
   recordSessionActivity(sessionId: OAuth2SessionId, ip: string | null): void {
-    const now = this.#clock.now();
-    const known = this.#sessions.get(sessionId);
-    this.#sessions.set(sessionId, { at: now, ip: ip ?? known?.ip ?? null });
-    if (this.#sessions.size >= MAX_PENDING) void this.flush();
+    this.#record(this.#sessions, sessionId, ip);
   }
 
   /** A request was made with a personal access token of `sessionId` from `ip`. */
   recordPersonalSessionActivity(sessionId: PersonalSessionId, ip: string | null): void {
-    const known = this.#personalSessions.get(sessionId);
-    this.#personalSessions.set(sessionId, { at: this.#clock.now(), ip: ip ?? known?.ip ?? null });
-    if (this.#personalSessions.size >= MAX_PENDING) void this.flush();
+    this.#record(this.#personalSessions, sessionId, ip);
   }
 
   /** A request was made with a compat token of `sessionId` from `ip`. */
   recordCompatSessionActivity(sessionId: CompatSessionId, ip: string | null): void {
-    const known = this.#compatSessions.get(sessionId);
-    this.#compatSessions.set(sessionId, { at: this.#clock.now(), ip: ip ?? known?.ip ?? null });
-    if (this.#compatSessions.size >= MAX_PENDING) void this.flush();
+    this.#record(this.#compatSessions, sessionId, ip);
+  }
+
+  /**
+   * The newest activity of a session, its last known IP kept when this use has none. A session
+   * already pending is updated in place: a busy session is recorded thousands of times between
+   * two flushes, and an entry per use was garbage the collector had to sweep.
+   */
+  #record<K>(pending: Map<K, SessionActivity>, id: K, ip: string | null): void {
+    const known = pending.get(id);
+    if (known !== undefined) {
+      known.at = this.#clock.now();
+      if (ip !== null) known.ip = ip;
+      return;
+    }
+    pending.set(id, { at: this.#clock.now(), ip });
+    if (pending.size >= MAX_PENDING) void this.flush();
   }
 
   /** True when a use of the access token is waiting to be written (or being written). */
