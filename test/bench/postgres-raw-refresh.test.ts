@@ -3,7 +3,9 @@
 // the sources of this tree) and the reference's transactions are logged by PostgreSQL
 // (`log_statement = all`); the statements of one transaction must be the same, in the same order,
 // with pg_notify on a connection of its own. When this fails, the grant's statements changed:
-// update `REFRESH_SQL` and `refreshOnce` to match (the failure shows both sequences).
+// update `REFRESH_SQL` and `refreshOnce` to match (the failure shows both sequences). How each is
+// sent is part of it: the grant's reads and writes as named prepared statements (Gatehouse's
+// precompiled statements), begin and commit as simple queries, pg_notify unnamed, in both.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -144,11 +146,25 @@ describe('raw PostgreSQL refresh reference', () => {
     // Transaction 0 seeds the reference's sessions; 1 is its first refresh.
     const reference = loggedTransaction(log, 'raw-reference-starts', 1);
     assert.equal(reference[0], 'simple: begin');
-    assert.deepEqual(reference, gatehouse, 'the reference runs the statements Gatehouse runs');
+    assert.deepEqual(reference, gatehouse, 'the reference sends what Gatehouse sends, as it does');
     assert.deepEqual(
       REFRESH_SEQUENCE.map((s) => s.replace(/ -- on the LISTEN connection$/, '')),
       reference.map((s) => s.replace(OTHER, '').replace(/^[a-z]+: /, '')),
       'the recorded sequence is the one sent',
+    );
+    // begin and commit go as simple queries, pg_notify (on the LISTEN connection) unnamed, the
+    // grant's reads and writes prepared.
+    const how = (s: string) => /^(?:\(other connection\) )?([a-z]+): /.exec(s)![1];
+    assert.deepEqual(
+      gatehouse.map(how),
+      gatehouse.map((s) =>
+        s.endsWith(': begin') || s.endsWith(': commit')
+          ? 'simple'
+          : s.startsWith(OTHER)
+            ? 'unnamed'
+            : 'prepared',
+      ),
+      'how the statements are sent',
     );
 
     assert.ok(raw.transactions > 0, 'transactions in the measured load');

@@ -44,7 +44,11 @@ export const databaseSchema = z
       .int()
       .positive()
       .default(10)
-      .describe('Most connections the pool opens at once.'),
+      .describe(
+        'Most connections the pool opens at once. On PostgreSQL, the hot statements are prepared ' +
+          'on each connection: behind PgBouncer in transaction mode, set its ' +
+          '`max_prepared_statements` (PgBouncer 1.21 or later).',
+      ),
     connect_timeout: seconds('Seconds to wait for a new connection.', 30),
     idle_timeout: seconds('Seconds an idle pooled connection is kept.', 600),
     max_lifetime: seconds('Seconds after which a pooled connection is replaced.', 1800),

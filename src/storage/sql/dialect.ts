@@ -23,6 +23,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../../config/sections/database.ts';
 import { readInlineOrFile } from '../../config/secret-file.ts';
 import { NodeSqliteDialect, openNodeSqlite } from './node-sqlite.ts';
+import { preparingClient } from './postgres-prepared.ts';
 import type { Schema } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -188,7 +189,13 @@ export function connectDatabase(config: DatabaseConfig): SqlConnection {
       description: describeDatabase(config),
     };
   }
-  const pool = new (loadPg().Pool)(postgresPoolConfig(config));
+  const pgModule = loadPg();
+  // Its clients run the precompiled statements as named prepared statements
+  // (./postgres-prepared.ts); everything else as before.
+  const pool = new pgModule.Pool({
+    ...postgresPoolConfig(config),
+    Client: preparingClient(pgModule.Client),
+  });
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});

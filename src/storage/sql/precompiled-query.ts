@@ -7,15 +7,24 @@
 //
 // Use it only where a profile shows the cost: an ordinary Kysely query is easier to read. The
 // statement must have the same shape on every call (no `in` lists of varying length, no optional
-// clauses); a shape that varies needs one `PrecompiledQuery` per variant.
+// clauses); a shape that varies needs one `PrecompiledQuery` per variant. Make each one a module
+// constant: its compiled text is kept, and on PostgreSQL runs as a named prepared statement
+// (./postgres-prepared.ts), one per text and connection.
+//
+// Its result columns must be listed, never `*` (`selectAll()`, `returningAll()`): a prepared
+// `select *` fails once a migration adds a column under running nodes (./postgres-prepared.ts
+// says why). A statement with `*` is refused when it is compiled, on every dialect, so SQLite
+// tests catch it too.
 //
 //   const FIND = new PrecompiledQuery((db) =>
-//     db.selectFrom('oauth2_access_tokens').selectAll().where('token_hash', '=', arg<string>(0)),
+//     db.selectFrom('oauth2_access_tokens').select(ACCESS_TOKEN_COLUMNS)
+//       .where('token_hash', '=', arg<string>(0)),
 //   );
 //   const rows = await FIND.execute(db, dialect, [hash]);
 
 import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import type { DialectName, SqlDialect } from './dialect.ts';
+import { registerPreparedStatement } from './postgres-prepared.ts';
 import type { Schema } from './schema.ts';
 
 type Db = Kysely<Schema> | Transaction<Schema>;
@@ -36,6 +45,12 @@ export function arg<T>(index: number): T {
   if (!Number.isInteger(index) || index < 0) throw new RangeError(`bad argument index ${index}`);
   return new Arg(index) as unknown as T;
 }
+
+/**
+ * `select *`, `select distinct *`, `returning *` and a qualified `"table".*`, as Kysely writes
+ * them (`count(*)` and arithmetic do not match).
+ */
+const STAR_RESULT = /\b(?:select(?:\s+distinct)?|returning)\s+\*|"\s*\.\s*\*/i;
 
 interface Compiled<Row> {
   readonly query: CompiledQuery<Row>;
@@ -79,6 +94,12 @@ export class PrecompiledQuery<Row> {
     if (compiled === undefined) {
       // Compiling runs no query: any connection or transaction of the dialect compiles the same.
       const query = this.#build(db).compile();
+      if (STAR_RESULT.test(query.sql)) {
+        throw new Error(
+          `a precompiled statement must list its result columns, not \`*\` (a prepared statement ` +
+            `returning * breaks when a migration adds a column): ${query.sql}`,
+        );
+      }
       const slots = query.parameters.map((p) => (p instanceof Arg ? p.index : -1));
       const used = new Set(slots.filter((s) => s !== -1));
       const arity = used.size;
@@ -86,6 +107,7 @@ export class PrecompiledQuery<Row> {
       for (let i = 0; i < arity; i++) {
         if (!used.has(i)) throw new Error(`arg(${i}) is not a bind parameter of: ${query.sql}`);
       }
+      if (dialect === 'postgres') registerPreparedStatement(query.sql);
       compiled = { query, slots, arity };
       this.#compiled.set(dialect, compiled);
     }

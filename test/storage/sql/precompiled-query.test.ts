@@ -1,6 +1,7 @@
 // PrecompiledQuery: a statement compiled once per dialect runs with each call's values in place of
 // `arg(i)`, keeps its compiled-in constants, refuses a wrong number of values, and refuses at
-// compile time an argument that did not become a bind parameter. On SQLite and PostgreSQL.
+// compile time an argument that did not become a bind parameter or a result of `*`. On SQLite and
+// PostgreSQL (where it is a named prepared statement: see postgres-prepared.test.ts).
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -107,6 +108,35 @@ for (const dialect of dialects) {
         () => gap.execute(storage.connection.db, storage.connection.dialect, ['x']),
         /arg\(0\) is not a bind parameter/,
       );
+    });
+
+    it('refuses a statement that returns `*` (it would break as a prepared statement)', () => {
+      const { db, dialect: d } = storage.connection;
+      const star = [
+        new PrecompiledQuery((kdb) =>
+          kdb.selectFrom('users').selectAll().where('id', '=', arg<string>(0)),
+        ),
+        new PrecompiledQuery((kdb) =>
+          kdb.selectFrom('users').selectAll('users').where('id', '=', arg<string>(0)),
+        ),
+        new PrecompiledQuery((kdb) =>
+          kdb
+            .updateTable('users')
+            .set({ username: arg<string>(1) })
+            .where('id', '=', arg<string>(0))
+            .returningAll(),
+        ),
+        new PrecompiledQuery((kdb) =>
+          kdb.deleteFrom('users').where('id', '=', arg<string>(0)).returningAll(),
+        ),
+      ];
+      // Refused as it is compiled, before any value is looked at.
+      for (const query of star) {
+        assert.throws(
+          () => query.execute(db, d, ['01A', 'x']),
+          /a precompiled statement must list its result columns, not `\*`/,
+        );
+      }
     });
 
     it('leaves raw SQL fragments alone', async () => {

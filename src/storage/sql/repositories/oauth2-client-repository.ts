@@ -88,9 +88,39 @@ function fieldColumns(
   };
 }
 
+/**
+ * What the precompiled lookup reads of a client: every column `toClient` reads. Listed, never
+ * `*`: on PostgreSQL the lookup is a prepared statement (../postgres-prepared.ts).
+ */
+const CLIENT_COLUMNS = [
+  'id',
+  'is_static',
+  'encrypted_client_secret',
+  'token_endpoint_auth_method',
+  'token_endpoint_auth_signing_alg',
+  'grant_types',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'application_type',
+  'client_name',
+  'client_name_localized',
+  'client_uri',
+  'logo_uri',
+  'policy_uri',
+  'tos_uri',
+  'contacts',
+  'jwks',
+  'jwks_uri',
+  'id_token_signed_response_alg',
+  'userinfo_signed_response_alg',
+  'initiate_login_uri',
+  'metadata_digest',
+  'created_at',
+] as const satisfies readonly (keyof Selectable<OAuth2ClientsTable>)[];
+
 /** Every client-authenticated request looks its client up: precompiled (../precompiled-query.ts). */
 const CLIENT_BY_ID = new PrecompiledQuery((db) =>
-  db.selectFrom('oauth2_clients').selectAll().where('id', '=', arg<string>(0)),
+  db.selectFrom('oauth2_clients').select(CLIENT_COLUMNS).where('id', '=', arg<string>(0)),
 );
 
 export class SqlOAuth2ClientRepository implements OAuth2ClientRepository {

@@ -52,7 +52,23 @@ type SessionRow = Selectable<OAuth2SessionsTable>;
 
 // Every grant starts (client credentials, code, device) or looks up (refresh) a session: both
 // statements are precompiled (../precompiled-query.ts). The insert gives every column, so the row
-// it returns is the one built and nothing is read back.
+// it returns is the one built and nothing is read back. The lookup lists its columns, never `*`:
+// on PostgreSQL it is a prepared statement (../postgres-prepared.ts).
+
+/** What the precompiled lookup reads of a session: every column `toSession` reads. */
+const SESSION_COLUMNS = [
+  'id',
+  'oauth2_client_id',
+  'user_id',
+  'user_session_id',
+  'scope',
+  'created_at',
+  'finished_at',
+  'user_agent',
+  'last_active_at',
+  'last_active_ip',
+  'human_name',
+] as const satisfies readonly (keyof SessionRow)[];
 const INSERT_SESSION = new PrecompiledQuery((db) =>
   db.insertInto('oauth2_sessions').values({
     id: arg(0),
@@ -69,7 +85,7 @@ const INSERT_SESSION = new PrecompiledQuery((db) =>
   }),
 );
 const SESSION_BY_ID = new PrecompiledQuery((db) =>
-  db.selectFrom('oauth2_sessions').selectAll().where('id', '=', arg<string>(0)),
+  db.selectFrom('oauth2_sessions').select(SESSION_COLUMNS).where('id', '=', arg<string>(0)),
 );
 
 export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {

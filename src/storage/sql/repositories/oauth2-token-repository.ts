@@ -8,8 +8,9 @@
 //
 // The statements of every token request (add, find, consume, revoke) are precompiled
 // (../precompiled-query.ts): building and compiling them per call cost more CPU than running
-// them. Inserts return the row built here rather than reading it back (`RETURNING *`): every
-// column is given, so the row stored is exactly the one built.
+// them. Inserts return the row built here rather than reading it back: every column is given, so
+// the row stored is exactly the one built. Their result columns are listed (`*_COLUMNS`), never
+// `*`: on PostgreSQL they are prepared statements (../postgres-prepared.ts).
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
@@ -104,6 +105,28 @@ function toRefreshToken(row: Selectable<OAuth2RefreshTokensTable>, d: SqlDialect
 type AccessTokenRow = Selectable<OAuth2AccessTokensTable>;
 type RefreshTokenRow = Selectable<OAuth2RefreshTokensTable>;
 
+/** What the precompiled statements read of an access token: every column `toAccessToken` reads. */
+const ACCESS_TOKEN_COLUMNS = [
+  'id',
+  'oauth2_session_id',
+  'token_hash',
+  'created_at',
+  'expires_at',
+  'revoked_at',
+  'first_used_at',
+] as const satisfies readonly (keyof AccessTokenRow)[];
+/** What the precompiled statements read of a refresh token: every column `toRefreshToken` reads. */
+const REFRESH_TOKEN_COLUMNS = [
+  'id',
+  'oauth2_session_id',
+  'token_hash',
+  'oauth2_access_token_id',
+  'created_at',
+  'consumed_at',
+  'revoked_at',
+  'next_oauth2_refresh_token_id',
+] as const satisfies readonly (keyof RefreshTokenRow)[];
+
 const INSERT_ACCESS_TOKEN = new PrecompiledQuery((db) =>
   db.insertInto('oauth2_access_tokens').values({
     id: arg(0),
@@ -116,17 +139,23 @@ const INSERT_ACCESS_TOKEN = new PrecompiledQuery((db) =>
   }),
 );
 const ACCESS_TOKEN_BY_ID = new PrecompiledQuery((db) =>
-  db.selectFrom('oauth2_access_tokens').selectAll().where('id', '=', arg<string>(0)),
+  db
+    .selectFrom('oauth2_access_tokens')
+    .select(ACCESS_TOKEN_COLUMNS)
+    .where('id', '=', arg<string>(0)),
 );
 const ACCESS_TOKEN_BY_HASH = new PrecompiledQuery((db) =>
-  db.selectFrom('oauth2_access_tokens').selectAll().where('token_hash', '=', arg<string>(0)),
+  db
+    .selectFrom('oauth2_access_tokens')
+    .select(ACCESS_TOKEN_COLUMNS)
+    .where('token_hash', '=', arg<string>(0)),
 );
 const REVOKE_ACCESS_TOKEN = new PrecompiledQuery((db) =>
   db
     .updateTable('oauth2_access_tokens')
     .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(arg<TimestampValue>(0))) }))
     .where('id', '=', arg<string>(1))
-    .returningAll(),
+    .returning(ACCESS_TOKEN_COLUMNS),
 );
 /** `revokeUnrevoked`: the changed-row count says whether this call revoked it. */
 const REVOKE_UNREVOKED_ACCESS_TOKEN = new PrecompiledQuery((db) =>
@@ -150,17 +179,23 @@ const INSERT_REFRESH_TOKEN = new PrecompiledQuery((db) =>
   }),
 );
 const REFRESH_TOKEN_BY_ID = new PrecompiledQuery((db) =>
-  db.selectFrom('oauth2_refresh_tokens').selectAll().where('id', '=', arg<string>(0)),
+  db
+    .selectFrom('oauth2_refresh_tokens')
+    .select(REFRESH_TOKEN_COLUMNS)
+    .where('id', '=', arg<string>(0)),
 );
 const REFRESH_TOKEN_BY_HASH = new PrecompiledQuery((db) =>
-  db.selectFrom('oauth2_refresh_tokens').selectAll().where('token_hash', '=', arg<string>(0)),
+  db
+    .selectFrom('oauth2_refresh_tokens')
+    .select(REFRESH_TOKEN_COLUMNS)
+    .where('token_hash', '=', arg<string>(0)),
 );
 const REVOKE_REFRESH_TOKEN = new PrecompiledQuery((db) =>
   db
     .updateTable('oauth2_refresh_tokens')
     .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(arg<TimestampValue>(0))) }))
     .where('id', '=', arg<string>(1))
-    .returningAll(),
+    .returning(REFRESH_TOKEN_COLUMNS),
 );
 /** `consume`, for a token without a successor yet (`is null` cannot be a bind parameter). */
 const CONSUME_FIRST = new PrecompiledQuery((db) =>
@@ -173,7 +208,7 @@ const CONSUME_FIRST = new PrecompiledQuery((db) =>
     .where('id', '=', arg<string>(2))
     .where('revoked_at', 'is', null)
     .where('next_oauth2_refresh_token_id', 'is', null)
-    .returningAll(),
+    .returning(REFRESH_TOKEN_COLUMNS),
 );
 /** `consume` again after a lost response: the successor the caller read must still be there. */
 const CONSUME_AGAIN = new PrecompiledQuery((db) =>
@@ -186,7 +221,7 @@ const CONSUME_AGAIN = new PrecompiledQuery((db) =>
     .where('id', '=', arg<string>(2))
     .where('revoked_at', 'is', null)
     .where('next_oauth2_refresh_token_id', '=', arg<string>(3))
-    .returningAll(),
+    .returning(REFRESH_TOKEN_COLUMNS),
 );
 
 export class SqlAccessTokenRepository implements AccessTokenRepository {

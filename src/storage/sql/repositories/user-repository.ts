@@ -35,9 +35,22 @@ function toUser(row: UserRow, dialect: SqlDialect): User {
   };
 }
 
+/**
+ * What the precompiled lookup reads of a user: every column `toUser` reads. Listed, never `*`: on
+ * PostgreSQL the lookup is a prepared statement (../postgres-prepared.ts).
+ */
+const USER_COLUMNS = [
+  'id',
+  'username',
+  'created_at',
+  'locked_at',
+  'deactivated_at',
+  'can_request_admin',
+] as const satisfies readonly (keyof UserRow)[];
+
 /** Every grant for a user and every uncached introspection reads the user: precompiled. */
 const USER_BY_ID = new PrecompiledQuery((db) =>
-  db.selectFrom('users').selectAll().where('id', '=', arg<string>(0)),
+  db.selectFrom('users').select(USER_COLUMNS).where('id', '=', arg<string>(0)),
 );
 
 export class SqlUserRepository implements UserRepository {
