@@ -1,11 +1,13 @@
 // Pieces every long-running or database command shares: opening the database with a one-line
-// error, checking it is migrated, and waiting for a stop signal.
+// error, checking it is migrated, finding the user a command names, and waiting for a stop signal.
 
 import { isAbsolute, resolve } from 'node:path';
 import type { DatabaseConfig } from '../config/sections/database.ts';
 import { describeDatabase, sqlitePathFromUri } from '../storage/sql/dialect.ts';
 import { MigrationError } from '../storage/sql/migrator.ts';
 import { SqlStorage } from '../storage/sql/sql-storage.ts';
+import type { User } from '../model/user.ts';
+import type { Repositories } from '../storage/storage.ts';
 import { CliError } from './context.ts';
 
 /** A driver error as one line. pg reports a refused connection as an AggregateError with no message. */
@@ -68,6 +70,31 @@ export async function assertMigrated(storage: SqlStorage, where: string): Promis
       `the database (${where}) has ${pending.length} pending migration(s) (${pending.join(', ')}); run \`gatehouse database migrate\` first`,
     );
   }
+}
+
+/**
+ * Opens the configured database, checks it is migrated, runs `work` and closes the database
+ * (whatever `work` did): what every one-shot `manage` command does around its transaction.
+ */
+export async function withMigratedStorage<T>(
+  config: DatabaseConfig,
+  cwd: string,
+  work: (storage: SqlStorage) => Promise<T>,
+): Promise<T> {
+  const { storage, where } = openStorage(config, cwd);
+  try {
+    await assertMigrated(storage, where);
+    return await work(storage);
+  } finally {
+    await storage.close().catch(() => {});
+  }
+}
+
+/** The user named `username`, or a one-line CliError. */
+export async function requireUser(repos: Repositories, username: string): Promise<User> {
+  const user = await repos.users.findByUsername(username);
+  if (user === null) throw new CliError(`unknown user "${username}"`);
+  return user;
 }
 
 export interface Signals {

@@ -16,9 +16,8 @@ import type { RootConfig } from '../config/root.ts';
 import { isUserDeactivated } from '../model/user.ts';
 import { randomString } from '../rng.ts';
 import { enqueueProvisionUser } from '../storage/matrix-jobs.ts';
-import type { SqlStorage } from '../storage/sql/sql-storage.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, openStorage } from './lifecycle.ts';
+import { requireUser, withMigratedStorage } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
 
 /** One address, no display name: `local@domain`, no spaces or angle brackets, ≤ 254 characters. */
@@ -47,20 +46,6 @@ function positiveInteger(value: string, option: string, min: number): number {
   return n;
 }
 
-async function withStorage<T>(
-  config: RootConfig,
-  ctx: CliContext,
-  work: (storage: SqlStorage) => Promise<T>,
-): Promise<T> {
-  const { storage, where } = openStorage(config.database, ctx.cwd);
-  try {
-    await assertMigrated(storage, where);
-    return await work(storage);
-  } finally {
-    await storage.close().catch(() => {});
-  }
-}
-
 /** Adds `email` to `username`; returns whether it was new. */
 async function addEmail(
   config: RootConfig,
@@ -68,10 +53,9 @@ async function addEmail(
   username: string,
   email: string,
 ): Promise<boolean> {
-  return withStorage(config, ctx, (storage) =>
+  return withMigratedStorage(config.database, ctx.cwd, (storage) =>
     storage.transaction(async (repos) => {
-      const user = await repos.users.findByUsername(username);
-      if (user === null) throw new CliError(`unknown user "${username}"`);
+      const user = await requireUser(repos, username);
       if (isUserDeactivated(user)) throw new CliError(`user "${username}" is deactivated`);
       if ((await repos.userEmails.findForUser(user, email)) !== null) return false;
       await repos.userEmails.add(ctx.rng, ctx.clock, user, email);
@@ -148,7 +132,7 @@ export function registerAccountsManageCommands(manage: Command, ctx: CliContext)
       const text = options.token ?? randomString(ctx.rng, TOKEN_ALPHABET, GENERATED_TOKEN_LENGTH);
       const expiresAt =
         expiresIn === null ? null : new Date(ctx.clock.now().getTime() + expiresIn * 1000);
-      const token = await withStorage(config, ctx, (storage) =>
+      const token = await withMigratedStorage(config.database, ctx.cwd, (storage) =>
         storage.transaction((repos) =>
           repos.registrationTokens.add(ctx.rng, ctx.clock, { token: text, usageLimit, expiresAt }),
         ),

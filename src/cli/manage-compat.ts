@@ -17,7 +17,7 @@ import {
   startCompatSession,
 } from '../services/compat-sessions.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, oneLine, openStorage } from './lifecycle.ts';
+import { assertMigrated, oneLine, openStorage, requireUser } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
 
 interface Options {
@@ -55,8 +55,7 @@ export function registerCompatManageCommands(manage: Command, ctx: CliContext): 
       try {
         await assertMigrated(storage, where);
         const started = await storage.transaction(async (repos) => {
-          const user = await repos.users.findByUsername(username);
-          if (user === null) throw new CliError(`unknown user "${username}"`);
+          const user = await requireUser(repos, username);
           if (!isUserActive(user)) {
             throw new CliError(`user "${username}" is locked or deactivated`);
           }

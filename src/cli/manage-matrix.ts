@@ -10,9 +10,7 @@
 // Deactivation and reactivation are jobs even without a homeserver (the local part is theirs).
 
 import type { Command } from 'commander';
-import type { RootConfig } from '../config/root.ts';
 import type { UserId } from '../model/ids.ts';
-import type { User } from '../model/user.ts';
 import { endAllSessions, listAppSessions } from '../services/user-sessions.ts';
 import {
   enqueueDeactivateUser,
@@ -20,35 +18,13 @@ import {
   enqueueReactivateUser,
   enqueueSyncDevices,
 } from '../storage/matrix-jobs.ts';
-import type { SqlStorage } from '../storage/sql/sql-storage.ts';
-import type { Repositories } from '../storage/storage.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, openStorage } from './lifecycle.ts';
+import { requireUser, withMigratedStorage } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
 import { progress } from './progress.ts';
 
 /** Users read per transaction by provision-all-users. */
 const PAGE_SIZE = 500;
-
-async function withStorage<T>(
-  config: RootConfig,
-  ctx: CliContext,
-  work: (storage: SqlStorage) => Promise<T>,
-): Promise<T> {
-  const { storage, where } = openStorage(config.database, ctx.cwd);
-  try {
-    await assertMigrated(storage, where);
-    return await work(storage);
-  } finally {
-    await storage.close().catch(() => {});
-  }
-}
-
-async function requireUser(repos: Repositories, username: string): Promise<User> {
-  const user = await repos.users.findByUsername(username);
-  if (user === null) throw new CliError(`unknown user "${username}"`);
-  return user;
-}
 
 export function registerMatrixManageCommands(manage: Command, ctx: CliContext): void {
   manage
@@ -59,7 +35,7 @@ export function registerMatrixManageCommands(manage: Command, ctx: CliContext): 
       if (config.matrix === undefined) {
         throw new CliError('no matrix section: there is no homeserver to provision users on');
       }
-      await withStorage(config, ctx, async (storage) => {
+      await withMigratedStorage(config.database, ctx.cwd, async (storage) => {
         const total = await storage.transaction((repos) => repos.users.count({}));
         // A bar on a terminal's stderr, else one line per page (./progress.ts).
         const shown = progress({ verb: 'queued', noun: 'users', total, line: ctx.err });
@@ -93,7 +69,7 @@ export function registerMatrixManageCommands(manage: Command, ctx: CliContext): 
     .option('--dry-run', 'only list what would be ended')
     .action(async (username: string, options: { dryRun?: boolean }, command: Command) => {
       const { config } = loadConfigForCommand(ctx, command);
-      await withStorage(config, ctx, (storage) =>
+      await withMigratedStorage(config.database, ctx.cwd, (storage) =>
         storage.transaction(async (repos) => {
           const user = await requireUser(repos, username);
           if (options.dryRun === true) {
@@ -129,7 +105,7 @@ export function registerMatrixManageCommands(manage: Command, ctx: CliContext): 
     )
     .action(async (username: string, options: { deactivate?: boolean }, command: Command) => {
       const { config } = loadConfigForCommand(ctx, command);
-      await withStorage(config, ctx, (storage) =>
+      await withMigratedStorage(config.database, ctx.cwd, (storage) =>
         storage.transaction(async (repos) => {
           const user = await repos.users.lock(ctx.clock, await requireUser(repos, username));
           if (config.matrix !== undefined) {
@@ -152,7 +128,7 @@ export function registerMatrixManageCommands(manage: Command, ctx: CliContext): 
     .option('--reactivate', 'also reactivate the user if deactivated')
     .action(async (username: string, options: { reactivate?: boolean }, command: Command) => {
       const { config } = loadConfigForCommand(ctx, command);
-      await withStorage(config, ctx, (storage) =>
+      await withMigratedStorage(config.database, ctx.cwd, (storage) =>
         storage.transaction(async (repos) => {
           const user = await repos.users.unlock(await requireUser(repos, username));
           if (options.reactivate === true) {

@@ -11,7 +11,7 @@ import { isUserActive } from '../model/user.ts';
 import { isScopeToken } from '../oauth2/scope.ts';
 import { issuePersonalSession } from '../services/personal-sessions.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, openStorage } from './lifecycle.ts';
+import { assertMigrated, openStorage, requireUser } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
 
 interface Options {
@@ -46,8 +46,7 @@ export function registerPersonalManageCommands(manage: Command, ctx: CliContext)
       try {
         await assertMigrated(storage, where);
         const issued = await storage.transaction(async (repos) => {
-          const user = await repos.users.findByUsername(username);
-          if (user === null) throw new CliError(`unknown user "${username}"`);
+          const user = await requireUser(repos, username);
           if (!isUserActive(user)) {
             throw new CliError(`user "${username}" is locked or deactivated`);
           }

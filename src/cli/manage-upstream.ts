@@ -10,7 +10,6 @@
 
 import type { Command } from 'commander';
 import { isUlid } from '../admin/ids.ts';
-import type { RootConfig } from '../config/root.ts';
 import type { User } from '../model/user.ts';
 import {
   asUpstreamOAuthLinkId,
@@ -18,10 +17,9 @@ import {
   type UpstreamOAuthLink,
   type UpstreamOAuthProviderId,
 } from '../model/upstream-oauth.ts';
-import type { SqlStorage } from '../storage/sql/sql-storage.ts';
 import type { Repositories } from '../storage/storage.ts';
 import { CliError, type CliContext } from './context.ts';
-import { assertMigrated, openStorage } from './lifecycle.ts';
+import { requireUser, withMigratedStorage } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
 
 export interface UpstreamMapping {
@@ -83,26 +81,6 @@ export async function linkUpstreamAccount(
   return link;
 }
 
-async function withStorage<T>(
-  config: RootConfig,
-  ctx: CliContext,
-  work: (storage: SqlStorage) => Promise<T>,
-): Promise<T> {
-  const { storage, where } = openStorage(config.database, ctx.cwd);
-  try {
-    await assertMigrated(storage, where);
-    return await work(storage);
-  } finally {
-    await storage.close().catch(() => {});
-  }
-}
-
-async function requireUser(repos: Repositories, username: string): Promise<User> {
-  const user = await repos.users.findByUsername(username);
-  if (user === null) throw new CliError(`unknown user "${username}"`);
-  return user;
-}
-
 export function registerUpstreamManageCommands(manage: Command, ctx: CliContext): void {
   manage
     .command('list-upstream-links')
@@ -110,7 +88,7 @@ export function registerUpstreamManageCommands(manage: Command, ctx: CliContext)
     .argument('<username>', 'the localpart of the user')
     .action(async (username: string, _options: unknown, command: Command) => {
       const { config } = loadConfigForCommand(ctx, command);
-      const lines = await withStorage(config, ctx, (storage) =>
+      const lines = await withMigratedStorage(config.database, ctx.cwd, (storage) =>
         storage.transaction(async (repos) => {
           const user = await requireUser(repos, username);
           const out: string[] = [];
@@ -145,7 +123,7 @@ export function registerUpstreamManageCommands(manage: Command, ctx: CliContext)
       ) => {
         const { config } = loadConfigForCommand(ctx, command);
         const mapping = parseUpstreamMapping(`${providerId}:${subject}`, 'the link');
-        const link = await withStorage(config, ctx, (storage) =>
+        const link = await withMigratedStorage(config.database, ctx.cwd, (storage) =>
           storage.transaction(async (repos) =>
             linkUpstreamAccount(repos, ctx, await requireUser(repos, username), mapping),
           ),
@@ -164,7 +142,7 @@ export function registerUpstreamManageCommands(manage: Command, ctx: CliContext)
       const { config } = loadConfigForCommand(ctx, command);
       if (!isUlid(linkId)) throw new CliError(`the link ID "${linkId}" is not a ULID`);
       const id = asUpstreamOAuthLinkId(linkId.toUpperCase());
-      const removed = await withStorage(config, ctx, (storage) =>
+      const removed = await withMigratedStorage(config.database, ctx.cwd, (storage) =>
         storage.transaction((repos) => repos.upstreamOAuthLinks.remove(ctx.clock, id)),
       );
       if (!removed) throw new CliError(`unknown upstream link ${id}`);
