@@ -147,6 +147,8 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
               ? postgresRevocationChannel(pool, logger)
               : null,
           nodeId: randomString(ctx.rng, '0123456789abcdef', 16),
+          // SQLite: what the `manage` CLI changes in the file is seen at the next lookup.
+          externalChangeVersion: storage.connection.externalChangeVersion,
         });
         await introspectionCache.start();
         rateLimiter = await openRateLimiter({

@@ -16,8 +16,11 @@
 //   browser session (rare next to introspection), or one access token (the refresh grant revokes
 //   the previous one on every refresh, and must not stop the new one from being cached).
 // - With PostgreSQL, invalidations are also published on a `RevocationChannel` (LISTEN/NOTIFY,
-//   ./revocation-channel.ts) and applied by every other node the same way. SQLite runs one node;
-//   changes made by another process (the `manage` CLI) are seen once the entry's TTL runs out.
+//   ./revocation-channel.ts) and applied by every other node the same way. On SQLite, a change
+//   made by another process (the `manage` CLI locking a user, say) is noticed through
+//   `externalChangeVersion` (SQLite's `PRAGMA data_version`), read on every lookup: when another
+//   connection has committed since the last lookup, every entry is dropped. Changes made by the
+//   CLI on PostgreSQL are seen once the entry's TTL runs out.
 
 import type { Clock } from '../clock.ts';
 
@@ -89,6 +92,11 @@ export interface IntrospectionCacheOptions {
   readonly channel?: RevocationChannel | null;
   /** Tags this node's own broadcasts so it does not apply them twice. */
   readonly nodeId?: string;
+  /**
+   * A number that changes when another process commits to the database (SQLite's
+   * `data_version`); when it has changed since the last lookup, every entry is dropped.
+   */
+  readonly externalChangeVersion?: (() => number) | null;
 }
 
 const keyOf = (target: InvalidationTarget): string =>
@@ -106,6 +114,8 @@ export class IntrospectionCache {
   readonly #maxEntries: number;
   readonly #channel: RevocationChannel | null;
   readonly #nodeId: string;
+  readonly #externalChangeVersion: (() => number) | null;
+  #seenVersion: number | null = null;
   /** Token hash → entry; Map order is insertion order, so the first key is the oldest. */
   readonly #entries = new Map<string, Entry>();
   /** `t:`/`s:`/`u:`/`b:` key → token hashes cached under it (to invalidate without a scan). */
@@ -119,6 +129,7 @@ export class IntrospectionCache {
     this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.#channel = options.channel ?? null;
     this.#nodeId = options.nodeId ?? '';
+    this.#externalChangeVersion = options.externalChangeVersion ?? null;
   }
 
   get size(): number {
@@ -136,6 +147,7 @@ export class IntrospectionCache {
 
   /** The cached answer for `key` (a token hash), or undefined. */
   get(key: string): CachedIntrospection | undefined {
+    this.#forgetIfChangedElsewhere();
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.until <= this.#now()) {
@@ -185,6 +197,20 @@ export class IntrospectionCache {
     if (this.#channel !== null) {
       await this.#channel.publish(JSON.stringify({ n: this.#nodeId, k: keys }));
     }
+  }
+
+  /**
+   * Drops every entry when another process has committed to the database since the last look.
+   * Whatever it changed (a user locked, a session ended) is not named, so nothing cached can be
+   * trusted; entries made afterwards are checked again at their first lookup.
+   */
+  #forgetIfChangedElsewhere(): void {
+    if (this.#externalChangeVersion === null) return;
+    const version = this.#externalChangeVersion();
+    if (version === this.#seenVersion) return;
+    this.#seenVersion = version;
+    this.#entries.clear();
+    this.#byOwner.clear();
   }
 
   #receive(message: string): void {

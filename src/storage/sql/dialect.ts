@@ -101,6 +101,13 @@ export interface SqlConnection {
   readonly pool: pg.Pool | null;
   /** A human-readable description without credentials, for logs. */
   readonly description: string;
+  /**
+   * SQLite only (null on PostgreSQL): SQLite's `PRAGMA data_version` of this connection, a number
+   * that changes whenever another connection (another process: the `manage` CLI, a second
+   * server) has committed to the database file since the last call. Reading it costs one
+   * in-memory statement.
+   */
+  readonly externalChangeVersion: (() => number) | null;
 }
 
 /** Parses `sqlite:PATH` / `sqlite::memory:`; null for anything else. */
@@ -182,11 +189,14 @@ export function connectDatabase(config: DatabaseConfig): SqlConnection {
       path: sqlitePath,
       busyTimeoutMs: config.busy_timeout * 1000,
     });
+    const dataVersion = database.prepare('PRAGMA data_version');
     return {
       db: new Kysely<Schema>({ dialect: new NodeSqliteDialect(database) }),
       dialect: sqliteDialect,
       pool: null,
       description: describeDatabase(config),
+      externalChangeVersion: () =>
+        Number((dataVersion.get() as { data_version: number }).data_version),
     };
   }
   const pgModule = loadPg();
@@ -204,6 +214,7 @@ export function connectDatabase(config: DatabaseConfig): SqlConnection {
     dialect: postgresDialect,
     pool,
     description: describeDatabase(config),
+    externalChangeVersion: null,
   };
 }
 
