@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { runPaced } from '../../bench/paced-load.ts';
+import { PACED_CONNECTIONS, runPaced } from '../../bench/paced-load.ts';
 
 describe('runPaced', () => {
   let server: Server;
@@ -64,8 +64,10 @@ describe('runPaced', () => {
     assert.equal(arrivals.length, 201);
     assert.equal(result.errors, 0);
     assert.ok(result.p50Ms > 0 && result.p99Ms >= result.p50Ms && result.maxMs >= result.p99Ms);
-    // Each connection numbered its own requests through its context.
-    assert.ok(seenByContext.size >= 1 && seenByContext.size <= 4);
+    // Each connection numbered its own requests through its context. How many connections
+    // served requests depends on how fast the answers came back (a busy machine uses more of
+    // them); never more than the paced load opens.
+    assert.ok(seenByContext.size >= 1 && seenByContext.size <= PACED_CONNECTIONS);
     for (const seen of seenByContext.values())
       assert.deepEqual(
         seen,
