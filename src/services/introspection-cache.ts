@@ -18,9 +18,9 @@
 // - With PostgreSQL, invalidations are also published on a `RevocationChannel` (LISTEN/NOTIFY,
 //   ./revocation-channel.ts) and applied by every other node the same way. On SQLite, a change
 //   made by another process (the `manage` CLI locking a user, say) is noticed through
-//   `externalChangeVersion` (SQLite's `PRAGMA data_version`), read on every lookup: when another
-//   connection has committed since the last lookup, every entry is dropped. Changes made by the
-//   CLI on PostgreSQL are seen once the entry's TTL runs out.
+//   `externalChangeVersion` (SQLite's `PRAGMA data_version`), read at most every
+//   EXTERNAL_CHANGE_CHECK_MS at a lookup: when another connection has committed since, every entry
+//   is dropped. Changes made by the CLI on PostgreSQL are seen once the entry's TTL runs out.
 
 import type { Clock } from '../clock.ts';
 
@@ -38,6 +38,13 @@ export function lifetime(key: string, ttlMs: number): number {
   return Math.round(ttlMs * (0.5 + (hash >>> 0) / 2 ** 33));
 }
 export const DEFAULT_MAX_ENTRIES = 10_000;
+
+/**
+ * How often a lookup reads `externalChangeVersion`, at most. SQLite's `data_version` takes the
+ * WAL index's locks: read on every lookup it was a tenth of an introspection's CPU time. So a
+ * change another process commits is seen within this long.
+ */
+export const EXTERNAL_CHANGE_CHECK_MS = 100;
 
 /** What an invalidation names: one access token, or every token of a session, user or browser session. */
 export type InvalidationTarget =
@@ -94,7 +101,8 @@ export interface IntrospectionCacheOptions {
   readonly nodeId?: string;
   /**
    * A number that changes when another process commits to the database (SQLite's
-   * `data_version`); when it has changed since the last lookup, every entry is dropped.
+   * `data_version`); when it has changed since it was last read (at most every
+   * EXTERNAL_CHANGE_CHECK_MS), every entry is dropped.
    */
   readonly externalChangeVersion?: (() => number) | null;
 }
@@ -116,6 +124,7 @@ export class IntrospectionCache {
   readonly #nodeId: string;
   readonly #externalChangeVersion: (() => number) | null;
   #seenVersion: number | null = null;
+  #nextVersionCheck = 0;
   /** Token hash → entry; Map order is insertion order, so the first key is the oldest. */
   readonly #entries = new Map<string, Entry>();
   /** `t:`/`s:`/`u:`/`b:` key → token hashes cached under it (to invalidate without a scan). */
@@ -200,12 +209,16 @@ export class IntrospectionCache {
   }
 
   /**
-   * Drops every entry when another process has committed to the database since the last look.
+   * Drops every entry when another process has committed to the database since the last look
+   * (looked at most every EXTERNAL_CHANGE_CHECK_MS).
    * Whatever it changed (a user locked, a session ended) is not named, so nothing cached can be
    * trusted; entries made afterwards are checked again at their first lookup.
    */
   #forgetIfChangedElsewhere(): void {
     if (this.#externalChangeVersion === null) return;
+    const now = this.#now();
+    if (now < this.#nextVersionCheck) return;
+    this.#nextVersionCheck = now + EXTERNAL_CHANGE_CHECK_MS;
     const version = this.#externalChangeVersion();
     if (version === this.#seenVersion) return;
     this.#seenVersion = version;
