@@ -116,6 +116,8 @@ export async function startGatehouseUnderTest(options: {
   homeserverEndpoint?: string;
   accessTokens: number;
   refreshTokens: number;
+  /** Added to the server's environment (not to the set-up commands'). */
+  serverEnv?: Record<string, string>;
 }): Promise<GatehouseUnderTest> {
   const config = await writeTestConfig({ database: options.database, seed: 'bench' });
   let server: RunningProcess | null = null;
@@ -135,7 +137,9 @@ export async function startGatehouseUnderTest(options: {
       USER.password,
     ]);
     const seeds = await seed(databaseUri, options);
-    server = runGatehouse(['-c', config.path, 'server'], { env: { GATEHOUSE_LOG: 'warn' } });
+    server = runGatehouse(['-c', config.path, 'server'], {
+      env: { GATEHOUSE_LOG: 'warn', ...options.serverEnv },
+    });
     const base = `http://127.0.0.1:${config.webPort}`;
     await waitForStatus(`${base}/.well-known/openid-configuration`, 200, 60_000);
     const running = server;

@@ -284,18 +284,11 @@ async function refreshOnce(
         null,
       ]);
       // consume the presented token, then revoke its access token
-      const consumed = await prepared(db, 'consumeRefreshToken', [
-        new Date(),
-        nextId,
-        token.id,
-      ]);
+      const consumed = await prepared(db, 'consumeRefreshToken', [new Date(), nextId, token.id]);
       if (consumed.rowCount !== 1) throw new Error('refresh token consumed concurrently');
       const accessTokenToRevoke = token.oauth2_access_token_id as string | null;
       if (accessTokenToRevoke !== null) {
-        const revoked = await prepared(db, 'revokeAccessToken', [
-          new Date(),
-          accessTokenToRevoke,
-        ]);
+        const revoked = await prepared(db, 'revokeAccessToken', [new Date(), accessTokenToRevoke]);
         // The introspection cache's invalidation, only when this transaction revoked it.
         if (revoked.rowCount === 1) {
           await notifier.notify(

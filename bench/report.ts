@@ -3,6 +3,7 @@
 
 import type { LoadResult } from './load.ts';
 import type { RawTransactionsResult } from './postgres-raw-refresh.ts';
+import type { ProfileSummary } from './profile-summary.ts';
 
 export interface ScenarioResult {
   readonly name: string;
@@ -22,6 +23,16 @@ export interface ScenarioResult {
   /** CPU seconds the server used during the max load alone. */
   readonly serverCpuSecondsAtMax?: number;
   readonly serverPeakRssBytes?: number;
+  /** With `--profile`: the server's CPU profile of the maximum load (./cpu-profiler.ts). */
+  readonly profile?: ScenarioProfile;
+}
+
+export interface ScenarioProfile {
+  /** The `.cpuprofile` (a flame graph in Chrome DevTools or speedscope), relative to bench/. */
+  readonly file: string;
+  /** The same samples as collapsed stacks (flamegraph.pl, inferno), relative to bench/. */
+  readonly collapsed: string;
+  readonly summary: ProfileSummary;
 }
 
 export interface TargetResult {
@@ -244,6 +255,7 @@ export function markdownReport(results: BenchResults): string {
       '',
     );
   }
+  lines.push(...profileLines(results));
   lines.push('| target | wanted | measured | met |', '|---|---|---:|---|');
   for (const t of results.targets) {
     lines.push(
@@ -251,6 +263,34 @@ export function markdownReport(results: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+
+/** Where each profiled scenario's maximum load spent the server's time (`--profile`). */
+function profileLines(results: BenchResults): string[] {
+  const profiled = results.scenarios.filter((s) => s.profile !== undefined);
+  if (profiled.length === 0) return [];
+  const lines = [
+    'Where the time goes: CPU profiles of the server during each maximum load (shares of its busy',
+    'time; the `.cpuprofile` files open as flame graphs in Chrome DevTools or speedscope, the',
+    '`.folded` files feed flamegraph.pl or inferno):',
+    '',
+  ];
+  for (const s of profiled) {
+    const { summary, file, collapsed } = s.profile!;
+    const top = (shares: ProfileSummary['topSelf'], n: number) =>
+      shares
+        .slice(0, n)
+        .map((f) => `${f.function} ${percent(f.share)}`)
+        .join('; ');
+    lines.push(
+      `- **${s.name}** (\`${file}\`, \`${collapsed}\`): idle ${percent(summary.idleShare)} of the samples, ` +
+        `garbage collection ${percent(summary.gcShare)}. Self: ${top(summary.topSelf, 6)}.`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /** The same-shape floor of introspection, when the run measured it. */

@@ -19,9 +19,18 @@
 // Writes bench/results/<date>.json (or --out) and prints a Markdown table (./report.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPostgres, type PostgresServer } from '../test/helpers/postgres.ts';
 import {
@@ -36,8 +45,10 @@ import {
   evaluateTargets,
   markdownReport,
   type BenchResults,
+  type ScenarioProfile,
   type ScenarioResult,
 } from './report.ts';
+import { collapsedStacks, summarizeProfile, type CpuProfile } from './profile-summary.ts';
 import { createScenarios } from './scenarios.ts';
 import { BUNDLE_PATH, buildBundle } from '../scripts/build.ts';
 import { databaseSchema } from '../src/config/sections/database.ts';
@@ -57,6 +68,8 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '1000' },
     // Run Gatehouse from its TypeScript sources instead of the production bundle.
     'from-source': { type: 'boolean', default: false },
+    // Profile the server during each maximum load (./cpu-profiler.ts, ./profile-summary.ts).
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -113,6 +126,61 @@ async function startHelper(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * `--profile`: the server runs ./cpu-profiler.ts (through NODE_OPTIONS, in its environment only);
+ * SIGUSR2 starts and stops its profiler around each maximum load, and each profile written is
+ * renamed after its scenario, turned into collapsed stacks and summarised.
+ */
+class ProfileCollector {
+  readonly #directory: string;
+  #written = 0;
+
+  constructor(directory: string) {
+    this.#directory = directory;
+    mkdirSync(directory, { recursive: true });
+  }
+
+  serverEnv(): Record<string, string> {
+    const preload = `--import=${pathToFileURL(join(HERE, 'cpu-profiler.ts')).href}`;
+    return {
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+      GATEHOUSE_BENCH_PROFILE_DIR: this.#directory,
+    };
+  }
+
+  start(pid: number): void {
+    process.kill(pid, 'SIGUSR2');
+  }
+
+  stop(pid: number): void {
+    process.kill(pid, 'SIGUSR2');
+    this.#written += 1;
+  }
+
+  /** Waits for the profile just stopped, files it under `name`; null if it never came. */
+  async collect(name: string): Promise<ScenarioProfile | null> {
+    const written = join(this.#directory, `${this.#written}.cpuprofile`);
+    const deadline = performance.now() + 15_000;
+    while (!existsSync(written)) {
+      if (performance.now() > deadline) {
+        log(`${name}: the server wrote no profile`);
+        return null;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const file = join(this.#directory, `${name}.cpuprofile`);
+    renameSync(written, file);
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    const collapsed = join(this.#directory, `${name}.folded`);
+    writeFileSync(collapsed, collapsedStacks(profile));
+    return {
+      file: relative(HERE, file),
+      collapsed: relative(HERE, collapsed),
+      summary: summarizeProfile(profile),
+    };
+  }
 }
 
 /**
@@ -273,6 +341,12 @@ async function measurePeer(
 
 async function main(): Promise<void> {
   const started = new Date();
+  const out =
+    values.out ??
+    join(HERE, 'results', `${started.toISOString().replace(/[:.]/g, '-')}-${db}.json`);
+  const profiles = values.profile
+    ? new ProfileCollector(out.replace(/\.json$/, '') + '-profiles')
+    : null;
   // Measure what production runs: the bundle from `npm run build` (bin/gatehouse.js picks it up
   // because it is now newer than every source file).
   const entry = values['from-source'] ? 'source' : 'bundle';
@@ -314,6 +388,7 @@ async function main(): Promise<void> {
       accessTokens: tokens,
       // Each load drops the tokens of its requests in flight: enough for many loads.
       refreshTokens: connections * 20,
+      serverEnv: profiles?.serverEnv() ?? {},
     });
     if (entry === 'bundle') {
       staleBy = newerThanBundle();
@@ -342,8 +417,10 @@ async function main(): Promise<void> {
       try {
         if (warmup > 0) await scenario.run(gh, { connections, duration: warmup });
         before = processUsage(gh.pid);
+        profiles?.start(gh.pid);
         max = await scenario.run(gh, { connections, duration });
         afterMax = processUsage(gh.pid);
+        profiles?.stop(gh.pid);
         const halfRate = Math.max(1, Math.round(max.rps / 2));
         half = await scenario.run(gh, { connections, duration, overallRate: halfRate });
         afterHalf = processUsage(gh.pid);
@@ -362,6 +439,7 @@ async function main(): Promise<void> {
       }
       const after = afterHalf;
       peakRssBytes = Math.max(peakRssBytes, after.peakRssBytes);
+      const profile = profiles === null ? null : await profiles.collect(scenario.name);
       results.push({
         name: scenario.name,
         description: scenario.description,
@@ -371,6 +449,7 @@ async function main(): Promise<void> {
         serverCpuSeconds: after.cpuSeconds - before.cpuSeconds,
         serverCpuSecondsAtMax: afterMax.cpuSeconds - before.cpuSeconds,
         serverPeakRssBytes: after.peakRssBytes,
+        ...(profile === null ? {} : { profile }),
       });
     }
     peakRssBytes = Math.max(peakRssBytes, processUsage(gh.pid).peakRssBytes);
@@ -435,9 +514,6 @@ async function main(): Promise<void> {
     targets: [],
   };
   bench.targets = evaluateTargets(bench);
-  const out =
-    values.out ??
-    join(HERE, 'results', `${started.toISOString().replace(/[:.]/g, '-')}-${db}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(bench, null, 2)}\n`);
   process.stdout.write(`${markdownReport(bench)}\nResults written to ${out}\n`);

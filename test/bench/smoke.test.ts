@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REFRESH_SEQUENCE } from '../../bench/postgres-raw-refresh.ts';
+import type { CpuProfile } from '../../bench/profile-summary.ts';
 import type { BenchResults } from '../../bench/report.ts';
 import { databaseSchema } from '../../src/config/sections/database.ts';
 
-const RUNNER = join(import.meta.dirname, '..', '..', 'bench', 'run.ts');
+const BENCH = join(import.meta.dirname, '..', '..', 'bench');
+const RUNNER = join(BENCH, 'run.ts');
 
 /** Runs the runner with short loads; resolves with what it printed once it exited 0. */
 async function runBench(args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -45,7 +47,7 @@ describe('bench runner (smoke)', () => {
 
   it('runs one scenario and reports it', async () => {
     const out = join(dir, 'results.json');
-    const { stdout } = await runBench(['--scenario', 'discovery', '--out', out]);
+    const { stdout } = await runBench(['--scenario', 'discovery', '--out', out, '--profile']);
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     assert.equal(results.options.db, 'sqlite');
@@ -80,6 +82,19 @@ describe('bench runner (smoke)', () => {
     assert.match(stdout, /Results written to /);
     assert.equal(results.rawTransactions, undefined, 'no raw PostgreSQL reference on SQLite');
     assert.doesNotMatch(stdout, /raw transaction rate/);
+
+    // --profile: the server's CPU profile of the maximum load, its collapsed stacks, a summary.
+    const profile = discovery!.profile!;
+    assert.ok(profile !== undefined, 'the scenario was profiled');
+    const cpuprofile = JSON.parse(readFileSync(join(BENCH, profile.file), 'utf8')) as CpuProfile;
+    assert.ok(cpuprofile.nodes.length > 0 && cpuprofile.samples.length > 0, 'a V8 CPU profile');
+    const collapsed = readFileSync(join(BENCH, profile.collapsed), 'utf8');
+    assert.match(collapsed, /^\S.* \d+$/m, 'collapsed stacks');
+    // The server's (not the runner's) profile: its own request handling is on the stacks.
+    assert.match(collapsed, /\(src\/http\/[^)]+\)/);
+    assert.ok(profile.summary.totalMs > 0 && profile.summary.topSelf.length > 0);
+    assert.match(stdout, /Where the time goes: CPU profiles/);
+    assert.match(stdout, /- \*\*discovery\*\* \(`.*discovery\.cpuprofile`/);
   });
 
   it('measures the raw PostgreSQL transactions of the refresh grant beside it', async () => {
@@ -88,6 +103,7 @@ describe('bench runner (smoke)', () => {
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     assert.equal(results.options.db, 'postgres');
+    assert.equal(results.scenarios[0]?.profile, undefined, 'no profile without --profile');
     const [refresh] = results.scenarios;
     assert.equal(refresh?.name, 'refresh');
     assert.ok(refresh.max!.requests > 0, 'Gatehouse was loaded');
