@@ -28,6 +28,7 @@ import { assertMigrated, openStorage } from './lifecycle.ts';
 import { loadConfigForCommand } from './load-config.ts';
 import { registerAccountsManageCommands } from './manage-accounts.ts';
 import { registerCompatManageCommands } from './manage-compat.ts';
+import { broadcastForgetIntrospections } from './manage-cache-broadcast.ts';
 import { registerMatrixManageCommands } from './manage-matrix.ts';
 import { registerPersonalManageCommands } from './manage-personal.ts';
 import {
@@ -100,6 +101,8 @@ async function readPassword(stdin: AsyncIterable<string | Buffer>): Promise<stri
 
 export function registerManageCommands(program: Command, ctx: CliContext, io: ManageIo = {}): void {
   const manage = program.command('manage').description('manage users from the command line');
+  // Whatever a command changed, running servers on PostgreSQL drop their cached token answers.
+  manage.hook('postAction', (_manage, action) => broadcastForgetIntrospections(ctx, action));
   registerCompatManageCommands(manage, ctx);
   registerAccountsManageCommands(manage, ctx);
   registerMatrixManageCommands(manage, ctx);

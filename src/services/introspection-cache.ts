@@ -20,7 +20,8 @@
 //   made by another process (the `manage` CLI locking a user, say) is noticed through
 //   `externalChangeVersion` (SQLite's `PRAGMA data_version`), read at most every
 //   EXTERNAL_CHANGE_CHECK_MS at a lookup: when another connection has committed since, every entry
-//   is dropped. Changes made by the CLI on PostgreSQL are seen once the entry's TTL runs out.
+//   is dropped. On PostgreSQL the `manage` CLI broadcasts `forgetEverythingMessage` after each
+//   command, and every node drops everything (and caches nothing for the TTL).
 
 import type { Clock } from '../clock.ts';
 
@@ -107,6 +108,18 @@ export interface IntrospectionCacheOptions {
   readonly externalChangeVersion?: (() => number) | null;
 }
 
+/** The key of a broadcast that drops every entry on every node (see `forgetEverythingMessage`). */
+const EVERYTHING = '*';
+
+/**
+ * A broadcast for the revocation channel telling every node to drop all its cached answers: what
+ * a process that changes the database without a cache of its own (the `manage` CLI) sends, as it
+ * cannot name what its change made stale. `sender` tags it (nodes ignore their own broadcasts).
+ */
+export function forgetEverythingMessage(sender: string): string {
+  return JSON.stringify({ n: sender, k: [EVERYTHING] });
+}
+
 const keyOf = (target: InvalidationTarget): string =>
   'accessToken' in target
     ? `t:${target.accessToken}`
@@ -125,6 +138,8 @@ export class IntrospectionCache {
   readonly #externalChangeVersion: (() => number) | null;
   #seenVersion: number | null = null;
   #nextVersionCheck = 0;
+  /** Epoch ms until which nothing is cached (after a "forget everything" broadcast). */
+  #cacheNothingUntil = 0;
   /** Token hash → entry; Map order is insertion order, so the first key is the oldest. */
   readonly #entries = new Map<string, Entry>();
   /** `t:`/`s:`/`u:`/`b:` key → token hashes cached under it (to invalidate without a scan). */
@@ -173,6 +188,7 @@ export class IntrospectionCache {
   set(key: string, value: CachedIntrospection, owner: CachedOwner, expiresAt: Date | null): void {
     if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return;
     const now = this.#now();
+    if (now < this.#cacheNothingUntil) return;
     for (const ownerKey of ownerKeys(owner)) {
       const until = this.#tombstones.get(ownerKey);
       if (until === undefined) continue;
@@ -209,6 +225,16 @@ export class IntrospectionCache {
   }
 
   /**
+   * Drops every entry, and caches nothing for the TTL: an answer read before the change that
+   * caused this may still be on its way to `set`.
+   */
+  #forgetEverything(): void {
+    this.#entries.clear();
+    this.#byOwner.clear();
+    this.#cacheNothingUntil = this.#now() + this.#ttlMs;
+  }
+
+  /**
    * Drops every entry when another process has committed to the database since the last look
    * (looked at most every EXTERNAL_CHANGE_CHECK_MS).
    * Whatever it changed (a user locked, a session ended) is not named, so nothing cached can be
@@ -230,6 +256,10 @@ export class IntrospectionCache {
     try {
       const parsed = JSON.parse(message) as { n?: unknown; k?: unknown };
       if (parsed.n === this.#nodeId || !Array.isArray(parsed.k)) return;
+      if (parsed.k.includes(EVERYTHING)) {
+        this.#forgetEverything();
+        return;
+      }
       this.#apply(parsed.k.filter((k): k is string => typeof k === 'string'));
     } catch {
       // Not one of ours: ignore it rather than let a stray NOTIFY break the listener.

@@ -1,0 +1,77 @@
+// After a `manage` command on PostgreSQL, running servers drop their cached introspection answers:
+// the CLI sends "forget everything" on the revocation channel (pg_notify), and a cache subscribed
+// to it as `gatehouse server` subscribes (a real LISTEN connection) empties itself. A command
+// that fails sends nothing.
+
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { MockClock } from '../../src/clock.ts';
+import { SeededRng } from '../../src/rng.ts';
+import { IntrospectionCache } from '../../src/services/introspection-cache.ts';
+import { postgresRevocationChannel } from '../../src/services/revocation-channel.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { manageRunner, openManageFixture, type ManageFixture } from '../helpers/cli.ts';
+
+const clock = new MockClock();
+const run = manageRunner(clock, 'cache-broadcast');
+const answer = {
+  kind: 'compat' as const,
+  body: { active: true },
+  sessionId: 's1',
+  tokenId: 't1',
+  exp: null,
+};
+const owner = { tokenId: 't1', sessionId: 's1', userId: 'u1', browserSessionId: null };
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (!check()) {
+    if (performance.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('manage commands and the servers’ introspection caches (postgres)', () => {
+  let f: ManageFixture;
+  let cache: IntrospectionCache;
+
+  beforeEach(async () => {
+    f = await openManageFixture('postgres');
+    // The server's side: a cache listening on the test database, as `gatehouse server` does.
+    cache = new IntrospectionCache({
+      clock,
+      ttlMs: 600_000,
+      channel: postgresRevocationChannel(
+        f.t.storage.connection.pool!,
+        createLogger({ level: 'silent' }),
+      ),
+      nodeId: 'server-node',
+    });
+    await cache.start();
+    await f.t.storage.transaction((repos) => repos.users.add(new SeededRng(1), clock, 'alice'));
+  });
+  afterEach(async () => {
+    await cache.stop();
+    await f.cleanup();
+  });
+
+  it('lock-user makes every running server forget its cached answers', async () => {
+    cache.set('k', answer, owner, null);
+    assert.equal(cache.size, 1);
+    const locked = await run(['-c', f.config, 'manage', 'lock-user', 'alice'], f.dir);
+    assert.equal(locked.code, 0, locked.err);
+    await eventually(() => cache.size === 0, 'the cache to be emptied');
+    // An answer read before the lock and put back late is refused for the TTL.
+    cache.set('k', answer, owner, null);
+    assert.equal(cache.size, 0);
+  });
+
+  it('a command that fails tells nobody anything', async () => {
+    cache.set('k', answer, owner, null);
+    const failed = await run(['-c', f.config, 'manage', 'lock-user', 'nobody'], f.dir);
+    assert.notEqual(failed.code, 0);
+    // A broadcast would arrive within milliseconds; give it ample time, then check.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(cache.size, 1);
+  });
+});
