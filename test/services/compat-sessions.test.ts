@@ -133,7 +133,13 @@ for (const dialect of dialects) {
       for (const s of [holder!, other!]) {
         cache.set(
           `key-${s.id}`,
-          { kind: 'oauth2', body: { active: true }, sessionId: s.id, tokenId: `t-${s.id}`, exp: null },
+          {
+            kind: 'oauth2',
+            body: { active: true },
+            sessionId: s.id,
+            tokenId: `t-${s.id}`,
+            exp: null,
+          },
           { tokenId: `t-${s.id}`, sessionId: s.id, userId: alice.id, browserSessionId: null },
           null,
         );

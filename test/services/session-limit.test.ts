@@ -125,7 +125,13 @@ describe('session limits', () => {
     for (const s of sessions) {
       cache.set(
         `key-${s.deviceId}`,
-        { kind: 'oauth2', body: { active: true }, sessionId: s.id, tokenId: `t-${s.id}`, exp: null },
+        {
+          kind: 'oauth2',
+          body: { active: true },
+          sessionId: s.id,
+          tokenId: `t-${s.id}`,
+          exp: null,
+        },
         { tokenId: `t-${s.id}`, sessionId: s.id, userId: alice.id, browserSessionId: null },
         null,
       );
