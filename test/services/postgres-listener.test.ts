@@ -24,11 +24,12 @@ describe('postgresListener (real PostgreSQL)', () => {
       const receiver = postgresListener(pool, 'gatehouse_test', { onLost });
       const sender = postgresListener(pool, 'gatehouse_test', { onLost });
       const received: string[] = [];
-      const all = new Promise<void>((resolve) => {
-        void receiver.start((payload) => {
-          received.push(payload);
-          if (received.length === 40) resolve();
-        });
+      let allReceived!: () => void;
+      const all = new Promise<void>((resolve) => (allReceived = resolve));
+      // Listening before anything is sent: a NOTIFY sent before LISTEN reaches nobody.
+      await receiver.start((payload) => {
+        received.push(payload);
+        if (received.length === 40) allReceived();
       });
       await sender.start(() => {});
       try {
