@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { postgresListener } from '../../src/services/postgres-listener.ts';
+import {
+  postgresListener,
+  type NotificationListener,
+} from '../../src/services/postgres-listener.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 describe('postgresListener (real PostgreSQL)', () => {
   const pools: pg.Pool[] = [];
+  // Stopped here too, not only in each test's `finally`: a test that times out never reaches it,
+  // and a listener's open connection would keep this file's process (and the suite) waiting.
+  const listeners: NotificationListener[] = [];
   after(async () => {
+    for (const listener of listeners) await listener.stop();
     for (const pool of pools) await pool.end();
   });
 
@@ -23,6 +30,7 @@ describe('postgresListener (real PostgreSQL)', () => {
       const onLost = () => {};
       const receiver = postgresListener(pool, 'gatehouse_test', { onLost });
       const sender = postgresListener(pool, 'gatehouse_test', { onLost });
+      listeners.push(receiver, sender);
       const received: string[] = [];
       let allReceived!: () => void;
       const all = new Promise<void>((resolve) => (allReceived = resolve));
@@ -60,6 +68,7 @@ describe('postgresListener (real PostgreSQL)', () => {
       pools.push(pool);
       const receiver = postgresListener(pool, 'gatehouse_test2', { onLost: () => {} });
       const sender = postgresListener(pool, 'gatehouse_test2', { onLost: () => {} });
+      listeners.push(receiver, sender);
       const received: string[] = [];
       await receiver.start((payload) => received.push(payload));
       await sender.start(() => {});
