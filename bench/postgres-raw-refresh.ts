@@ -313,7 +313,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** The PostgreSQL server's postmaster pid (read from its data directory), or null. */
-async function postmasterPid(pool: pg.Pool): Promise<number | null> {
+export async function postmasterPid(pool: pg.Pool): Promise<number | null> {
   try {
     const dir = first(await pool.query('show data_directory'))?.data_directory as string;
     const pid = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);

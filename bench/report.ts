@@ -23,6 +23,11 @@ export interface ScenarioResult {
   /** CPU seconds the server used during the max load alone. */
   readonly serverCpuSecondsAtMax?: number;
   readonly serverPeakRssBytes?: number;
+  /**
+   * PostgreSQL only: CPU seconds the database server (postmaster and backends) used during the max
+   * load, so its share of each request can be told from Gatehouse's.
+   */
+  readonly databaseCpuSecondsAtMax?: number;
   /** With `--profile`: the server's CPU profile of the maximum load (./cpu-profiler.ts). */
   readonly profile?: ScenarioProfile;
 }
@@ -313,7 +318,12 @@ function rawReferenceLines(results: BenchResults): string[] {
       lines.push(`Raw PostgreSQL transactions (${name}): ${raw.skipped}.`, '');
       continue;
     }
-    const gatehouse = results.scenarios.find((s) => s.name === name && !s.skipped)?.max?.rps;
+    const scenario = results.scenarios.find((s) => s.name === name && !s.skipped);
+    const gatehouse = scenario?.max?.rps;
+    const gatehouseDatabaseCpu = cpuMicrosPerRequest(
+      scenario?.databaseCpuSecondsAtMax,
+      scenario?.max?.requests ?? 0,
+    );
     const perTx = (seconds: number | null) =>
       seconds === null ? '—' : fixed(cpuMicrosPerRequest(seconds, raw.transactions), 0);
     lines.push(
@@ -321,7 +331,10 @@ function rawReferenceLines(results: BenchResults): string[] {
         `${raw.concurrency} in flight: **${raw.perSecond.toFixed(0)} tx/s** ` +
         `(p50 ${raw.p50Ms.toFixed(1)} ms, p99 ${raw.p99Ms.toFixed(1)} ms, ${raw.errors} errors); ` +
         `client CPU ${perTx(raw.clientCpuSeconds)} µs/tx, PostgreSQL CPU ${perTx(raw.postgresCpuSeconds)} µs/tx. ` +
-        `Gatehouse ${name} ÷ raw: ${gatehouse === undefined || raw.perSecond === 0 ? 'n/a' : (gatehouse / raw.perSecond).toFixed(3)}.`,
+        `Gatehouse ${name} ÷ raw: ${gatehouse === undefined || raw.perSecond === 0 ? 'n/a' : (gatehouse / raw.perSecond).toFixed(3)}` +
+        (gatehouseDatabaseCpu === undefined
+          ? '.'
+          : ` (PostgreSQL CPU per Gatehouse ${name}: ${fixed(gatehouseDatabaseCpu, 0)} µs).`),
       '',
     );
   }
@@ -354,6 +367,8 @@ function cpuRatioLines(results: BenchResults): string[] {
         ? undefined
         : cpuMicrosPerRequest(results.peerCpuSeconds?.[s.name], peer.requests);
     if (peerCpu !== undefined) parts.push(`× oidc-provider ${(peerCpu / own).toFixed(3)}`);
+    const database = cpuMicrosPerRequest(s.databaseCpuSecondsAtMax, s.max?.requests ?? 0);
+    if (database !== undefined) parts.push(`PostgreSQL CPU ${database.toFixed(0)} µs/req`);
     if (parts.length > 0) lines.push(`- ${s.name}: ${parts.join(', ')}`);
   }
   return lines;

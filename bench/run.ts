@@ -32,6 +32,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../test/helpers/postgres.ts';
 import {
   CLIENT_ID,
@@ -40,7 +41,7 @@ import {
   type GatehouseUnderTest,
 } from './gatehouse-process.ts';
 import { runAutocannon, type AutocannonRequest, type LoadResult } from './load.ts';
-import { processUsage } from './process-usage.ts';
+import { processTreeCpuSeconds, processUsage } from './process-usage.ts';
 import {
   evaluateTargets,
   markdownReport,
@@ -52,7 +53,7 @@ import { collapsedStacks, summarizeProfile, type CpuProfile } from './profile-su
 import { createScenarios } from './scenarios.ts';
 import { BUNDLE_PATH, buildBundle } from '../scripts/build.ts';
 import { databaseSchema } from '../src/config/sections/database.ts';
-import type { RawTransactionsResult } from './postgres-raw-refresh.ts';
+import { postmasterPid, type RawTransactionsResult } from './postgres-raw-refresh.ts';
 
 const HERE = import.meta.dirname;
 
@@ -126,6 +127,16 @@ async function startHelper(
       clearTimeout(timer);
     },
   };
+}
+
+/** The postmaster's pid of the throwaway server at `url`, or null when it cannot be read. */
+async function postgresServerPid(url: string): Promise<number | null> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    return await postmasterPid(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 /**
@@ -366,6 +377,8 @@ async function main(): Promise<void> {
     log(`argon2id verify: ${argon2.perSecond.toFixed(1)}/s on ${argon2.workers} threads`);
 
   let postgres: PostgresServer | null = null;
+  /** The postmaster, whose process tree's CPU time is PostgreSQL's share of each load. */
+  let postgresPid: number | null = null;
   let gh: GatehouseUnderTest | null = null;
   const rawTransactions: Record<string, RawTransactionsResult | { skipped: string }> = {};
   let homeserver: Awaited<ReturnType<typeof startHelper>> | null = null;
@@ -377,6 +390,7 @@ async function main(): Promise<void> {
     if (db === 'postgres') {
       log('starting a throwaway PostgreSQL');
       postgres = await startPostgres();
+      postgresPid = await postgresServerPid(postgres.url);
     }
     homeserver = await startHelper('stub-homeserver.ts');
     // The floor again, kept running: each half load is repeated against it at the same rate.
@@ -414,12 +428,17 @@ async function main(): Promise<void> {
       // CPU time is read after the warm-up, and again between the two loads.
       let before: ReturnType<typeof processUsage>;
       let afterMax: ReturnType<typeof processUsage>;
+      let databaseCpuSecondsAtMax: number | null = null;
       try {
         if (warmup > 0) await scenario.run(gh, { connections, duration: warmup });
         before = processUsage(gh.pid);
+        const databaseBefore = postgresPid === null ? null : processTreeCpuSeconds(postgresPid);
         profiles?.start(gh.pid);
         max = await scenario.run(gh, { connections, duration });
         afterMax = processUsage(gh.pid);
+        if (databaseBefore !== null && postgresPid !== null) {
+          databaseCpuSecondsAtMax = processTreeCpuSeconds(postgresPid) - databaseBefore;
+        }
         profiles?.stop(gh.pid);
         const halfRate = Math.max(1, Math.round(max.rps / 2));
         half = await scenario.run(gh, { connections, duration, overallRate: halfRate });
@@ -450,6 +469,7 @@ async function main(): Promise<void> {
         serverCpuSecondsAtMax: afterMax.cpuSeconds - before.cpuSeconds,
         serverPeakRssBytes: after.peakRssBytes,
         ...(profile === null ? {} : { profile }),
+        ...(databaseCpuSecondsAtMax === null ? {} : { databaseCpuSecondsAtMax }),
       });
     }
     peakRssBytes = Math.max(peakRssBytes, processUsage(gh.pid).peakRssBytes);

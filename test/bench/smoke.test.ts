@@ -81,6 +81,7 @@ describe('bench runner (smoke)', () => {
     assert.match(stdout, /- discovery: × floor \d/, 'the CPU-time ratio of the scenario');
     assert.match(stdout, /Results written to /);
     assert.equal(results.rawTransactions, undefined, 'no raw PostgreSQL reference on SQLite');
+    assert.equal(discovery!.databaseCpuSecondsAtMax, undefined, 'no database server on SQLite');
     assert.doesNotMatch(stdout, /raw transaction rate/);
 
     // --profile: the server's CPU profile of the maximum load, its collapsed stacks, a summary.
@@ -104,6 +105,12 @@ describe('bench runner (smoke)', () => {
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     assert.equal(results.options.db, 'postgres');
     assert.equal(results.scenarios[0]?.profile, undefined, 'no profile without --profile');
+    assert.ok(
+      results.scenarios[0]!.databaseCpuSecondsAtMax! > 0,
+      "PostgreSQL's CPU time during the maximum load",
+    );
+    assert.match(stdout, /- refresh: .*PostgreSQL CPU \d+ µs\/req/);
+    assert.match(stdout, /PostgreSQL CPU per Gatehouse refresh: \d+ µs/);
     const [refresh] = results.scenarios;
     assert.equal(refresh?.name, 'refresh');
     assert.ok(refresh.max!.requests > 0, 'Gatehouse was loaded');
