@@ -171,10 +171,11 @@ export class IntrospectionCache {
 
   /** The cached answer for `key` (a token hash), or undefined. */
   get(key: string): CachedIntrospection | undefined {
-    this.#forgetIfChangedElsewhere();
+    const now = this.#now();
+    this.#forgetIfChangedElsewhere(now);
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.until <= this.#now()) {
+    if (entry.until <= now) {
       this.#delete(key, entry);
       return undefined;
     }
@@ -240,9 +241,8 @@ export class IntrospectionCache {
    * Whatever it changed (a user locked, a session ended) is not named, so nothing cached can be
    * trusted; entries made afterwards are checked again at their first lookup.
    */
-  #forgetIfChangedElsewhere(): void {
+  #forgetIfChangedElsewhere(now: number): void {
     if (this.#externalChangeVersion === null) return;
-    const now = this.#now();
     if (now < this.#nextVersionCheck) return;
     this.#nextVersionCheck = now + EXTERNAL_CHANGE_CHECK_MS;
     const version = this.#externalChangeVersion();
