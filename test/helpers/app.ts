@@ -3,6 +3,7 @@
 // the discovery, human, oauth and assets resources unless told otherwise. Also a tiny cookie jar
 // and helpers to read and submit forms as a browser would.
 
+import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { MockClock } from '../../src/clock.ts';
@@ -223,4 +224,33 @@ export async function submitForm(
   });
   jar.update(response);
   return response;
+}
+
+/**
+ * Asks `POST /oauth2/introspect` about `token` as the homeserver does: `Authorization: Bearer
+ * hs-secret` (the `matrix.secret` of the test configs), form body, and `X-MAS-Supports-Device-Id:
+ * 1` when `deviceHeader`. Asserts a 200 and returns the answer.
+ */
+export async function introspectAsHomeserver(
+  app: FastifyInstance,
+  token: string,
+  deviceHeader = false,
+): Promise<Record<string, unknown>> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/oauth2/introspect',
+    headers: {
+      authorization: 'Bearer hs-secret',
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(deviceHeader ? { 'x-mas-supports-device-id': '1' } : {}),
+    },
+    payload: new URLSearchParams({ token }).toString(),
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json<Record<string, unknown>>();
+}
+
+/** Whether the homeserver's introspection of `token` says it is active. */
+export async function activeForHomeserver(app: FastifyInstance, token: string): Promise<boolean> {
+  return (await introspectAsHomeserver(app, token)).active === true;
 }

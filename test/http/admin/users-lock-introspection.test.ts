@@ -10,7 +10,7 @@ import { oauthResource } from '../../../src/http/resources/oauth.ts';
 import type { UserId } from '../../../src/model/ids.ts';
 import { issueTokens } from '../../../src/oauth2/token-issuer.ts';
 import { IntrospectionCache } from '../../../src/services/introspection-cache.ts';
-import { addUser } from '../../helpers/app.ts';
+import { activeForHomeserver, addUser } from '../../helpers/app.ts';
 import { ADMIN_CLIENT_ID, startAdminApp, type AdminApp } from './admin-app.ts';
 
 describe('admin API: locking a user and the introspection cache', () => {
@@ -53,21 +53,6 @@ describe('admin API: locking a user and the introspection cache', () => {
     return { userId, token };
   }
 
-  /** Introspects as the homeserver does (Bearer matrix.secret). */
-  async function active(token: string): Promise<boolean> {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/oauth2/introspect',
-      headers: {
-        authorization: 'Bearer hs-secret',
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      payload: new URLSearchParams({ token }).toString(),
-    });
-    assert.equal(response.statusCode, 200, response.body);
-    return response.json<{ active: boolean }>().active;
-  }
-
   async function admin(path: string): Promise<void> {
     const response = await app.inject({
       method: 'POST',
@@ -81,10 +66,10 @@ describe('admin API: locking a user and the introspection cache', () => {
     it(`${action}: the user's tokens introspect inactive at once, not after the cache TTL`, async () => {
       const { userId, token } = await userWithToken(`user-${action}`);
       // The first answer comes from the database and is cached; the second from the cache.
-      assert.equal(await active(token), true);
-      assert.equal(await active(token), true);
+      assert.equal(await activeForHomeserver(app, token), true);
+      assert.equal(await activeForHomeserver(app, token), true);
       await admin(`/users/${userId}/${action}`);
-      assert.equal(await active(token), false);
+      assert.equal(await activeForHomeserver(app, token), false);
     });
   }
 });

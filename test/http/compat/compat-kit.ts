@@ -11,7 +11,7 @@ import { buildListenerApp } from '../../../src/http/listener-app.ts';
 import { homeserverConnection } from '../../../src/matrix/connection-factory.ts';
 import { createLogger } from '../../../src/telemetry/logger.ts';
 import { createMetrics } from '../../../src/telemetry/metrics.ts';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
+import { introspectAsHomeserver, startTestApp, type TestApp } from '../../helpers/app.ts';
 
 export interface HomeserverCall {
   readonly method: string;
@@ -193,18 +193,5 @@ export async function introspectAsSynapse(
   token: string,
   deviceHeader = true,
 ): Promise<Record<string, unknown>> {
-  const response = await h.app.inject({
-    method: 'POST',
-    url: '/oauth2/introspect',
-    headers: {
-      authorization: 'Bearer hs-secret',
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(deviceHeader ? { 'x-mas-supports-device-id': '1' } : {}),
-    },
-    payload: new URLSearchParams({ token }).toString(),
-  });
-  if (response.statusCode !== 200) {
-    throw new Error(`introspection failed: ${response.statusCode} ${response.body}`);
-  }
-  return response.json<Record<string, unknown>>();
+  return introspectAsHomeserver(h.app, token, deviceHeader);
 }

@@ -9,7 +9,7 @@ import { MockClock } from '../../../src/clock.ts';
 import { asOAuth2ClientId } from '../../../src/model/ids.ts';
 import { issueTokens } from '../../../src/oauth2/token-issuer.ts';
 import { IntrospectionCache } from '../../../src/services/introspection-cache.ts';
-import { addUser, startTestApp } from '../../helpers/app.ts';
+import { activeForHomeserver, addUser, startTestApp } from '../../helpers/app.ts';
 import { bareClientFields } from '../../helpers/storage.ts';
 import {
   CookieJar,
@@ -165,18 +165,7 @@ describe('password recovery', () => {
       );
       return issued.accessToken;
     });
-    const active = async () =>
-      (
-        await h.app.inject({
-          method: 'POST',
-          url: '/oauth2/introspect',
-          headers: {
-            authorization: 'Bearer hs-secret',
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          payload: new URLSearchParams({ token }).toString(),
-        })
-      ).json<{ active: boolean }>().active;
+    const active = () => activeForHomeserver(h.app, token);
     // From the database, then from the cache.
     assert.equal(await active(), true);
     assert.equal(await active(), true);

@@ -23,24 +23,12 @@ import {
   type TestClient,
 } from './account-pages-kit.ts';
 import { authorize } from './account-kit.ts';
+import { activeForHomeserver } from '../../helpers/app.ts';
 
 let t: AccountApp;
 let client: TestClient;
 
 const LIMIT = { experimental: { session_limit: { soft_limit: 1, hard_limit: 5 } } };
-
-async function introspectionActive(token: string): Promise<boolean> {
-  const response = await t.h.app.inject({
-    method: 'POST',
-    url: '/oauth2/introspect',
-    headers: {
-      authorization: 'Bearer hs-secret',
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    payload: new URLSearchParams({ token }).toString(),
-  });
-  return (response.json() as { active: boolean }).active;
-}
 
 /** The hidden `id` and `kind` of every "end" form on the session-limit page. */
 function endForms(html: string): Array<{ kind: string; id: string }> {
@@ -100,7 +88,11 @@ describe('soft session limit page', () => {
       '/session-limit/end',
     );
     assert.equal(ended.statusCode, 303);
-    assert.equal(await introspectionActive(oldToken), false, 'the ended session’s token is dead');
+    assert.equal(
+      await activeForHomeserver(t.h.app, oldToken),
+      false,
+      'the ended session’s token is dead',
+    );
     const ready = await get(t.h, t.jar, `${limitUrl.pathname}${limitUrl.search}`);
     assert.match(ready.body, /under the limit/);
     const go = await pressContinue(`${limitUrl.pathname}${limitUrl.search}`);
@@ -179,7 +171,7 @@ describe('soft session limit page', () => {
       '/session-limit/end',
     );
     assert.equal(ended.statusCode, 303);
-    assert.equal(await introspectionActive(compat.accessToken), false);
+    assert.equal(await activeForHomeserver(t.h.app, compat.accessToken), false);
     const go = await pressContinue(pageUrl);
     assert.equal(go.headers.location, here);
     const done = await submitForm(t.h, t.jar, here, {});
