@@ -11,17 +11,10 @@ import { IntrospectionCache } from '../../src/services/introspection-cache.ts';
 import { postgresRevocationChannel } from '../../src/services/revocation-channel.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { manageRunner, openManageFixture, type ManageFixture } from '../helpers/cli.ts';
+import { cacheActiveAnswer } from '../helpers/introspection-cache.ts';
 
 const clock = new MockClock();
 const run = manageRunner(clock, 'cache-broadcast');
-const answer = {
-  kind: 'compat' as const,
-  body: { active: true },
-  sessionId: 's1',
-  tokenId: 't1',
-  exp: null,
-};
-const owner = { tokenId: 't1', sessionId: 's1', userId: 'u1', browserSessionId: null };
 
 async function eventually(check: () => boolean, what: string): Promise<void> {
   const deadline = performance.now() + 5_000;
@@ -56,18 +49,18 @@ describe('manage commands and the servers’ introspection caches (postgres)', (
   });
 
   it('lock-user makes every running server forget its cached answers', async () => {
-    cache.set('k', answer, owner, null);
+    cacheActiveAnswer(cache, 'k', 's1', 'u1');
     assert.equal(cache.size, 1);
     const locked = await run(['-c', f.config, 'manage', 'lock-user', 'alice'], f.dir);
     assert.equal(locked.code, 0, locked.err);
     await eventually(() => cache.size === 0, 'the cache to be emptied');
     // An answer read before the lock and put back late is refused for the TTL.
-    cache.set('k', answer, owner, null);
+    cacheActiveAnswer(cache, 'k', 's1', 'u1');
     assert.equal(cache.size, 0);
   });
 
   it('a command that fails tells nobody anything', async () => {
-    cache.set('k', answer, owner, null);
+    cacheActiveAnswer(cache, 'k', 's1', 'u1');
     const failed = await run(['-c', f.config, 'manage', 'lock-user', 'nobody'], f.dir);
     assert.notEqual(failed.code, 0);
     // A broadcast would arrive within milliseconds; give it ample time, then check.

@@ -20,6 +20,7 @@ import {
   type TestStorage,
   bareClientFields,
 } from '../helpers/storage.ts';
+import { cacheActiveAnswer } from '../helpers/introspection-cache.ts';
 
 const CLIENT = asOAuth2ClientId('01J0000000000000000000CL1E');
 const STABLE = 'urn:matrix:client:device:';
@@ -131,18 +132,7 @@ for (const dialect of dialects) {
       ]);
       const cache = new IntrospectionCache({ clock, ttlMs: 600_000 });
       for (const s of [holder!, other!]) {
-        cache.set(
-          `key-${s.id}`,
-          {
-            kind: 'oauth2',
-            body: { active: true },
-            sessionId: s.id,
-            tokenId: `t-${s.id}`,
-            exp: null,
-          },
-          { tokenId: `t-${s.id}`, sessionId: s.id, userId: alice.id, browserSessionId: null },
-          null,
-        );
+        cacheActiveAnswer(cache, `key-${s.id}`, s.id, alice.id);
       }
       await t.storage.transaction((repos) =>
         finishSessionsHoldingDevice(repos, clock, alice, 'DEV_9', cache),

@@ -17,15 +17,7 @@ import {
   IntrospectionCache,
 } from '../../src/services/introspection-cache.ts';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.ts';
-
-const answer = {
-  kind: 'oauth2' as const,
-  body: { active: true },
-  sessionId: 's1',
-  tokenId: 't1',
-  exp: null,
-};
-const owner = { tokenId: 't1', sessionId: 's1', userId: 'u1', browserSessionId: null };
+import { cacheActiveAnswer } from '../helpers/introspection-cache.ts';
 
 describe('introspection cache and other processes (SQLite)', () => {
   let dir: string;
@@ -51,7 +43,7 @@ describe('introspection cache and other processes (SQLite)', () => {
     assert.ok(probe !== null, 'SQLite has a change version');
     const cache = new IntrospectionCache({ clock, ttlMs: 600_000, externalChangeVersion: probe });
     cache.get('k');
-    cache.set('k', answer, owner, null);
+    cacheActiveAnswer(cache, 'k', 's1', 'u1');
     assert.ok(cache.get('k') !== undefined);
 
     // The server's own writes leave the cache alone (it invalidates what it changes itself).
@@ -69,7 +61,7 @@ describe('introspection cache and other processes (SQLite)', () => {
     assert.equal(cache.get('k'), undefined, 'after another connection committed');
 
     // Entries made afterwards are kept again until the next foreign commit.
-    cache.set('k', answer, owner, null);
+    cacheActiveAnswer(cache, 'k', 's1', 'u1');
     clock.advance(EXTERNAL_CHANGE_CHECK_MS);
     assert.ok(cache.get('k') !== undefined);
   });

@@ -8,6 +8,7 @@ import { IntrospectionCache } from '../../src/services/introspection-cache.ts';
 import { checkSessionLimit } from '../../src/services/session-limit.ts';
 import { SYNC_DEVICES_QUEUE } from '../../src/storage/matrix-jobs.ts';
 import { openTestStorage, type TestStorage, bareClientFields } from '../helpers/storage.ts';
+import { cacheActiveAnswer } from '../helpers/introspection-cache.ts';
 
 describe('session limits', () => {
   const clock = new MockClock();
@@ -123,18 +124,7 @@ describe('session limits', () => {
       repos.compatSessions.listActiveForUser(alice.id),
     );
     for (const s of sessions) {
-      cache.set(
-        `key-${s.deviceId}`,
-        {
-          kind: 'oauth2',
-          body: { active: true },
-          sessionId: s.id,
-          tokenId: `t-${s.id}`,
-          exp: null,
-        },
-        { tokenId: `t-${s.id}`, sessionId: s.id, userId: alice.id, browserSessionId: null },
-        null,
-      );
+      cacheActiveAnswer(cache, `key-${s.deviceId}`, s.id, alice.id, 'compat');
     }
     const limit = { soft_limit: 2, hard_limit: 2, dangerous_hard_limit_eviction: true };
     const outcome = await t.storage.transaction((repos) =>
