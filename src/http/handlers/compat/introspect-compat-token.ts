@@ -60,11 +60,6 @@ export interface CompatIntrospectionOptions {
 const INACTIVE: CompatIntrospection = { active: false };
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
-/** Whether the header `X-MAS-Supports-Device-Id` says `1`. */
-export function supportsDeviceIdHeader(value: string | string[] | undefined): boolean {
-  return value === '1' || (Array.isArray(value) && value.includes('1'));
-}
-
 export function compatScope(session: CompatSession, supportsDeviceId: boolean): string {
   const scopes = [...API_SCOPES];
   if (!supportsDeviceId) scopes.push(...DEVICE_PREFIXES.map((prefix) => prefix + session.deviceId));
