@@ -72,7 +72,7 @@ function fields(
 }
 
 function deps(): ClientAuthDeps {
-  return { clock, encrypter, jwks, audiences: [ISSUER, TOKEN_ENDPOINT] };
+  return { clock, encrypter, jwks, acceptedAudiences: () => [ISSUER, TOKEN_ENDPOINT] };
 }
 
 async function authenticate(authorization: string | undefined, body: string) {

@@ -46,7 +46,7 @@ export function authenticateEndpointClient(
     clock: deps.clock,
     encrypter: deps.encrypter,
     jwks: deps.jwks,
-    audiences: [deps.urls.issuer, deps.urls.absolute(path)],
+    acceptedAudiences: () => [deps.urls.issuer, deps.urls.absolute(path)],
   });
 }
 
