@@ -4,6 +4,12 @@
 // it sends "forget everything" on the servers' revocation channel (pg_notify). Commands are rare
 // next to introspections; a server refills its cache from the database within seconds.
 // On SQLite the servers notice the CLI's commits themselves (SQLite's `data_version`).
+//
+// The commands in COMMANDS_KEEPING_CACHES only read, or only add what no cached answer depends on,
+// and send nothing: a monitoring job listing admins every minute must not empty every node's cache
+// each time. A new command broadcasts until it is added there; when in doubt, leave it out: an
+// extra broadcast costs seconds of database reads, a missing one leaves a revoked token working
+// until the TTL.
 
 import type { Command } from 'commander';
 import { sql } from 'kysely';
@@ -17,10 +23,25 @@ import { loadConfigForCommand } from './load-config.ts';
 /** Sent as the broadcast's sender: no server has this node id. */
 const SENDER = 'manage-cli';
 
+/** `manage` commands after which nothing is sent (see the header), and why each is safe. */
+export const COMMANDS_KEEPING_CACHES: ReadonlySet<string> = new Set([
+  'list-admin-users', // reads
+  'list-upstream-links', // reads
+  'register-user', // a new user has no tokens yet
+  'set-password', // adds a password; sessions and tokens are untouched
+  'add-email', // emails are not part of an introspection answer
+  'verify-email',
+  'issue-user-registration-token', // a registration token is not an access token
+  'issue-personal-token', // a new session and token; nothing is revoked
+  'add-upstream-link', // a link is not part of an introspection answer
+  'provision-all-users', // queues homeserver updates
+]);
+
 export async function broadcastForgetIntrospections(
   ctx: CliContext,
   command: Command,
 ): Promise<void> {
+  if (COMMANDS_KEEPING_CACHES.has(command.name())) return;
   const { config } = loadConfigForCommand(ctx, command);
   if (sqlitePathFromUri(config.database.uri) !== null) return;
   const { storage } = openStorage(config.database, ctx.cwd);
