@@ -156,7 +156,7 @@ async function seed(
       const now = new Date();
       const sessionId = newId();
       await client.query(
-        'insert into "oauth2_sessions" ("id", "oauth2_client_id", "user_id", "user_session_id", "scope", "created_at", "user_agent") values ($1, $2, $3, null, $4, $5, $6)',
+        'insert into "oauth2_sessions" ("id", "oauth2_client_id", "user_id", "user_session_id", "scope", "created_at", "user_agent", "device_id") values ($1, $2, $3, null, $4, $5, $6, $7)',
         [
           sessionId,
           clientId,
@@ -165,6 +165,7 @@ async function seed(
           `openid urn:matrix:client:api:* urn:matrix:client:device:RAW${i}`,
           now,
           userAgent,
+          `RAW${i}`,
         ],
       );
       const accessTokenId = newId();

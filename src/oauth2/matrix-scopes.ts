@@ -10,20 +10,31 @@
 // Pure functions only: recognising, reading and normalising these scopes. What a grant may ask
 // for is decided in ./grant-policy.ts.
 
+import {
+  MATRIX_DEVICE_PREFIX,
+  MATRIX_DEVICE_PREFIX_UNSTABLE,
+  parseDeviceScope,
+  type ScopeForm,
+} from '../model/matrix-device-scope.ts';
 import { parseScope } from './scope.ts';
+
+// The device scope is read by storage too, so it lives in the model; re-exported here with the
+// other Matrix scopes.
+export {
+  deviceIdOfScope,
+  MATRIX_DEVICE_PREFIX,
+  MATRIX_DEVICE_PREFIX_UNSTABLE,
+  type ScopeForm,
+} from '../model/matrix-device-scope.ts';
 
 export const MATRIX_API_SCOPE = 'urn:matrix:client:api:*';
 export const MATRIX_API_SCOPE_UNSTABLE = 'urn:matrix:org.matrix.msc2967.client:api:*';
-export const MATRIX_DEVICE_PREFIX = 'urn:matrix:client:device:';
-export const MATRIX_DEVICE_PREFIX_UNSTABLE = 'urn:matrix:org.matrix.msc2967.client:device:';
 export const SYNAPSE_ADMIN_SCOPE = 'urn:synapse:admin:*';
 export const MAS_ADMIN_SCOPE = 'urn:mas:admin';
 export const MAS_GRAPHQL_SCOPE = 'urn:mas:graphql:*';
 
 /** MAS's device id rule (`authorization_grant.rego`): URL-safe characters, at least 10. */
 const DEVICE_ID = /^[A-Za-z0-9._~!$&'()*+,;=:@/-]{10,}$/;
-
-export type ScopeForm = 'stable' | 'unstable';
 
 /** What one scope token means in Matrix terms; null for a token that is not a Matrix scope. */
 export type MatrixScope =
@@ -40,32 +51,11 @@ export function isValidDeviceId(deviceId: string): boolean {
 export function matrixScope(token: string): MatrixScope | null {
   if (token === MATRIX_API_SCOPE) return { kind: 'api', form: 'stable' };
   if (token === MATRIX_API_SCOPE_UNSTABLE) return { kind: 'api', form: 'unstable' };
-  if (token.startsWith(MATRIX_DEVICE_PREFIX)) {
-    return { kind: 'device', form: 'stable', deviceId: token.slice(MATRIX_DEVICE_PREFIX.length) };
-  }
-  if (token.startsWith(MATRIX_DEVICE_PREFIX_UNSTABLE)) {
-    return {
-      kind: 'device',
-      form: 'unstable',
-      deviceId: token.slice(MATRIX_DEVICE_PREFIX_UNSTABLE.length),
-    };
-  }
+  const device = parseDeviceScope(token);
+  if (device !== null) return { kind: 'device', ...device };
   if (token === SYNAPSE_ADMIN_SCOPE) return { kind: 'synapse-admin' };
   if (token.startsWith('urn:matrix:') || token.startsWith('urn:synapse:'))
     return { kind: 'unknown' };
-  return null;
-}
-
-/**
- * The device a granted scope names, whichever form, or null. A session's scope passed the grant
- * policy, so it names at most one.
- */
-export function deviceIdOfScope(scope: string | readonly string[]): string | null {
-  const tokens = typeof scope === 'string' ? scope.split(' ') : scope;
-  for (const token of tokens) {
-    const parsed = matrixScope(token);
-    if (parsed?.kind === 'device') return parsed.deviceId;
-  }
   return null;
 }
 

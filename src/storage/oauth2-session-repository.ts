@@ -47,11 +47,11 @@ export interface OAuth2SessionRepository {
   /** Active sessions of a user, newest first. */
   listActiveForUser(userId: UserId): Promise<OAuth2Session[]>;
   /**
-   * Active sessions of a user whose scope has at least one of `scopeTokens` (exact, case-sensitive
-   * tokens), in no particular order: the sessions holding a Matrix device, without listing
-   * every session of a user who has thousands.
+   * Active sessions of a user whose scope names the Matrix device `deviceId` (either scope form;
+   * exact and case-sensitive), in no particular order: found by index, so it costs the same for a
+   * user with thousands of sessions as for one with two.
    */
-  listActiveWithAnyScope(userId: UserId, scopeTokens: readonly string[]): Promise<OAuth2Session[]>;
+  listActiveForDevice(userId: UserId, deviceId: string): Promise<OAuth2Session[]>;
   /** Every session matching `filter`, by id (see `Pagination`). */
   list(
     filter: OAuth2SessionFilter,

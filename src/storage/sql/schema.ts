@@ -130,6 +130,8 @@ export interface OAuth2SessionsTable {
   last_active_at: Timestamp | null;
   last_active_ip: string | null;
   human_name: string | null;
+  /** The Matrix device its scope names (either form), else null; the scope never changes. */
+  device_id: string | null;
 }
 
 export interface OAuth2AccessTokensTable {

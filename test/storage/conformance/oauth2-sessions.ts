@@ -228,7 +228,7 @@ export function oauth2SessionRepositoryConformance(open: () => Promise<TestStora
       });
     });
 
-    it('lists the active sessions of a user having any of some scope tokens, exactly', async () => {
+    it('lists the active sessions of a user holding a device, by exact device id', async () => {
       const bob = await storage.transaction(
         async (repos) => (await repos.users.add(rng, clock, 'bob'))!,
       );
@@ -242,32 +242,48 @@ export function oauth2SessionRepositoryConformance(open: () => Promise<TestStora
             userAgent: null,
           }),
         );
-      const first = await add(world.user.id, 'openid urn:matrix:client:device:AB_1');
-      const second = await add(world.user.id, 'urn:x:device:AB_1 openid');
-      const ended = await add(world.user.id, 'urn:matrix:client:device:AB_1');
-      // Not matches: another case, `_` as a wildcard, a longer token, another user.
-      await add(world.user.id, 'openid urn:matrix:client:device:ab_1');
-      await add(world.user.id, 'openid urn:matrix:client:device:ABX1');
-      await add(world.user.id, 'openid urn:matrix:client:device:AB_12');
-      await add(bob.id, 'openid urn:matrix:client:device:AB_1');
+      const API = 'urn:matrix:client:api:*';
+      const UAPI = 'urn:matrix:org.matrix.msc2967.client:api:*';
+      const stable = await add(world.user.id, `openid ${API} urn:matrix:client:device:ABCDEFGHIJ`);
+      const unstable = await add(
+        world.user.id,
+        `${UAPI} openid urn:matrix:org.matrix.msc2967.client:device:ABCDEFGHIJ`,
+      );
+      const ended = await add(world.user.id, `${API} urn:matrix:client:device:ABCDEFGHIJ`);
+      // Not matches: a longer id starting with it, one containing it, another case, a look-alike
+      // scope that is not a device scope, no device, another user's session.
+      const longer = await add(world.user.id, `openid ${API} urn:matrix:client:device:ABCDEFGHIJK`);
+      await add(world.user.id, `openid ${API} urn:matrix:client:device:XABCDEFGHIJX`);
+      const lower = await add(world.user.id, `openid ${API} urn:matrix:client:device:abcdefghij`);
+      await add(world.user.id, 'openid urn:x:device:ABCDEFGHIJ');
+      await add(world.user.id, `openid ${API}`);
+      const bobs = await add(bob.id, `openid ${API} urn:matrix:client:device:ABCDEFGHIJ`);
       await storage.transaction((repos) => repos.oauth2Sessions.finish(clock, ended));
+
       const found = await storage.transaction((repos) =>
-        repos.oauth2Sessions.listActiveWithAnyScope(world.user.id, [
-          'urn:matrix:client:device:AB_1',
-          'urn:x:device:AB_1',
-        ]),
+        repos.oauth2Sessions.listActiveForDevice(world.user.id, 'ABCDEFGHIJ'),
       );
-      assert.deepEqual(found.map((s) => s.id).sort(), [first.id, second.id].sort());
+      assert.deepEqual(found.map((s) => s.id).sort(), [stable.id, unstable.id].sort());
+      // The sessions as they were stored.
       assert.deepEqual(
-        found.find((s) => s.id === first.id),
-        first,
+        found.find((s) => s.id === stable.id),
+        stable,
       );
       assert.deepEqual(
-        await storage.transaction((repos) =>
-          repos.oauth2Sessions.listActiveWithAnyScope(world.user.id, []),
-        ),
-        [],
+        found.find((s) => s.id === unstable.id),
+        unstable,
       );
+      await storage.transaction(async (repos) => {
+        const ids = async (userId: typeof bob.id, deviceId: string) =>
+          (await repos.oauth2Sessions.listActiveForDevice(userId, deviceId)).map((s) => s.id);
+        assert.deepEqual(await ids(bob.id, 'ABCDEFGHIJ'), [bobs.id]);
+        assert.deepEqual(await ids(world.user.id, 'abcdefghij'), [lower.id]);
+        assert.deepEqual(await ids(world.user.id, 'ABCDEFGHIJK'), [longer.id]);
+        assert.deepEqual(await ids(world.user.id, 'ABCDEFGHI'), []);
+        assert.deepEqual(await ids(world.user.id, 'BCDEFGHIJ'), []);
+        assert.deepEqual(await ids(world.user.id, 'ABCDEFGHI%'), []);
+        assert.deepEqual(await ids(world.user.id, 'NOSUCHDEVICE'), []);
+      });
     });
 
     it('records activity in batches, only ever moving forward', async () => {

@@ -18,6 +18,7 @@ import * as rateLimits from './0007_rate_limits.ts';
 import * as personalAccessTokens from './0008_personal_access_tokens.ts';
 import * as upstreamOauth from './0009_upstream_oauth.ts';
 import * as policyData from './0010_policy_data.ts';
+import * as oauth2SessionDevice from './0011_oauth2_session_device.ts';
 
 export interface SchemaMigration {
   readonly name: string;
@@ -35,4 +36,5 @@ export const migrations: readonly SchemaMigration[] = [
   { name: '0008_personal_access_tokens', up: personalAccessTokens.up },
   { name: '0009_upstream_oauth', up: upstreamOauth.up },
   { name: '0010_policy_data', up: policyData.up },
+  { name: '0011_oauth2_session_device', up: oauth2SessionDevice.up },
 ];

@@ -2,6 +2,8 @@
 // transaction (the statements are shared with the token repository). Activity from the
 // introspection hot path arrives in batches: reduced to the newest entry per session, then one
 // UPDATE per distinct (time, ip) over ids in chunks, each only moving `last_active_at` forward.
+// The Matrix device a session's scope names is also kept in `device_id` (written once, at insert:
+// the scope never changes), so the sessions holding a device are found by index.
 
 import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
@@ -14,6 +16,7 @@ import {
   type OAuth2SessionId,
   type UserId,
 } from '../../../model/ids.ts';
+import { deviceIdOfScope } from '../../../model/matrix-device-scope.ts';
 import type { OAuth2Session } from '../../../model/oauth2-session.ts';
 import { newUlid, type Rng } from '../../../rng.ts';
 import type {
@@ -26,13 +29,42 @@ import type { SqlDialect } from '../dialect.ts';
 import type { OAuth2SessionsTable, Schema } from '../schema.ts';
 import { recordLatestActivity } from './batch-activity.ts';
 import { pageById } from './id-pagination.ts';
-import { likeLiteral, wordPattern } from './like-pattern.ts';
+import { wordPattern } from './like-pattern.ts';
 import { whereSessionListFilter } from './session-list-filter.ts';
 import { revokeTokensOfSessions } from './oauth2-token-repository.ts';
 import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 import type { TimestampValue } from '../dialect.ts';
 
-function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2Session {
+type SessionRow = Selectable<OAuth2SessionsTable>;
+
+// Every grant starts (client credentials, code, device) or looks up (refresh) a session: both
+// statements are precompiled (../precompiled-query.ts). The insert gives every column, so the row
+// it returns is the one built and nothing is read back. The lookup lists its columns, never `*`:
+// on PostgreSQL it is a prepared statement (../postgres-prepared.ts).
+
+/**
+ * What the precompiled lookup reads of a session: every column `toSession` reads. Not `device_id`:
+ * the model reads the device from the scope, and the refresh grant's statements stay as they were
+ * (bench/postgres-raw-refresh.ts copies them).
+ */
+const SESSION_COLUMNS = [
+  'id',
+  'oauth2_client_id',
+  'user_id',
+  'user_session_id',
+  'scope',
+  'created_at',
+  'finished_at',
+  'user_agent',
+  'last_active_at',
+  'last_active_ip',
+  'human_name',
+] as const satisfies readonly (keyof SessionRow)[];
+
+function toSession(
+  row: Pick<SessionRow, (typeof SESSION_COLUMNS)[number]>,
+  d: SqlDialect,
+): OAuth2Session {
   return {
     id: asOAuth2SessionId(row.id),
     clientId: asOAuth2ClientId(row.oauth2_client_id),
@@ -48,27 +80,6 @@ function toSession(row: Selectable<OAuth2SessionsTable>, d: SqlDialect): OAuth2S
   };
 }
 
-type SessionRow = Selectable<OAuth2SessionsTable>;
-
-// Every grant starts (client credentials, code, device) or looks up (refresh) a session: both
-// statements are precompiled (../precompiled-query.ts). The insert gives every column, so the row
-// it returns is the one built and nothing is read back. The lookup lists its columns, never `*`:
-// on PostgreSQL it is a prepared statement (../postgres-prepared.ts).
-
-/** What the precompiled lookup reads of a session: every column `toSession` reads. */
-const SESSION_COLUMNS = [
-  'id',
-  'oauth2_client_id',
-  'user_id',
-  'user_session_id',
-  'scope',
-  'created_at',
-  'finished_at',
-  'user_agent',
-  'last_active_at',
-  'last_active_ip',
-  'human_name',
-] as const satisfies readonly (keyof SessionRow)[];
 const INSERT_SESSION = new PrecompiledQuery((db) =>
   db.insertInto('oauth2_sessions').values({
     id: arg(0),
@@ -82,6 +93,7 @@ const INSERT_SESSION = new PrecompiledQuery((db) =>
     last_active_at: null,
     last_active_ip: null,
     human_name: arg<string | null>(7),
+    device_id: arg<string | null>(8),
   }),
 );
 const SESSION_BY_ID = new PrecompiledQuery((db) =>
@@ -110,6 +122,7 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
       last_active_at: null,
       last_active_ip: null,
       human_name: session.humanName ?? null,
+      device_id: deviceIdOfScope(session.scope),
     };
     await INSERT_SESSION.execute(this.#db, this.#dialect, [
       row.id,
@@ -120,6 +133,7 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
       row.created_at,
       row.user_agent,
       row.human_name,
+      row.device_id,
     ]);
     return toSession(row, this.#dialect);
   }
@@ -189,33 +203,17 @@ export class SqlOAuth2SessionRepository implements OAuth2SessionRepository {
     return rows.map((row) => toSession(row, this.#dialect));
   }
 
-  async listActiveWithAnyScope(
-    userId: UserId,
-    scopeTokens: readonly string[],
-  ): Promise<OAuth2Session[]> {
-    if (scopeTokens.length === 0) return [];
-    // The user's active sessions (index on user_id, finished_at), narrowed in the database by a
-    // plain substring LIKE, the cheapest test SQLite can run on each of them (no per-row string
-    // building): a superset, as LIKE ignores ASCII case in SQLite and a substring need not be a
-    // whole token. The exact token test below decides.
+  async listActiveForDevice(userId: UserId, deviceId: string): Promise<OAuth2Session[]> {
+    // An equality on the (user_id, device_id) index: exact and case-sensitive, and as cheap for a
+    // user with thousands of sessions as for one with two.
     const rows = await this.#db
       .selectFrom('oauth2_sessions')
-      .selectAll()
+      .select(SESSION_COLUMNS)
       .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
       .where('finished_at', 'is', null)
-      .where((eb) =>
-        eb.or(
-          scopeTokens.map(
-            (token) =>
-              sql<SqlBool>`oauth2_sessions.scope like ${`%${likeLiteral(token)}%`} escape '\\'`,
-          ),
-        ),
-      )
       .execute();
-    const wanted = new Set(scopeTokens);
-    return rows
-      .filter((row) => row.scope.split(' ').some((token) => wanted.has(token)))
-      .map((row) => toSession(row, this.#dialect));
+    return rows.map((row) => toSession(row, this.#dialect));
   }
 
   recordActivity(
