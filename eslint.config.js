@@ -92,7 +92,7 @@ export default tseslint.config(
   },
   {
     files: ['src/storage/**/*.ts'],
-    rules: layer('http', 'worker', 'cli', 'services', 'matrix', 'upstream', 'email'),
+    rules: layer('http', 'worker', 'cli', 'services', 'matrix', 'upstream', 'email', 'oauth2'),
   },
   { files: ['src/services/**/*.ts'], rules: layer('http', 'worker', 'cli') },
   { files: ['src/http/**/*.ts'], rules: layer('cli', 'worker') },
