@@ -27,6 +27,21 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** A started cache on the test database's revocation channel, as `gatehouse server` has one. */
+async function listeningCache(f: ManageFixture, nodeId: string): Promise<IntrospectionCache> {
+  const cache = new IntrospectionCache({
+    clock,
+    ttlMs: 600_000,
+    channel: postgresRevocationChannel(
+      f.t.storage.connection.pool!,
+      createLogger({ level: 'silent' }),
+    ),
+    nodeId,
+  });
+  await cache.start();
+  return cache;
+}
+
 describe('manage commands and the servers’ introspection caches (postgres)', () => {
   let f: ManageFixture;
   let cache: IntrospectionCache;
@@ -34,16 +49,7 @@ describe('manage commands and the servers’ introspection caches (postgres)', (
   beforeEach(async () => {
     f = await openManageFixture('postgres');
     // The server's side: a cache listening on the test database, as `gatehouse server` does.
-    cache = new IntrospectionCache({
-      clock,
-      ttlMs: 600_000,
-      channel: postgresRevocationChannel(
-        f.t.storage.connection.pool!,
-        createLogger({ level: 'silent' }),
-      ),
-      nodeId: 'server-node',
-    });
-    await cache.start();
+    cache = await listeningCache(f, 'server-node');
     await f.t.storage.transaction((repos) => repos.users.add(new SeededRng(1), clock, 'alice'));
   });
   afterEach(async () => {
@@ -84,16 +90,7 @@ describe('manage commands and the servers’ introspection caches (postgres)', (
     }
     // Notifications arrive in commit order: once another node's invalidation sent after those
     // commands has arrived, a broadcast from them would have arrived too (and emptied the cache).
-    const otherNode = new IntrospectionCache({
-      clock,
-      ttlMs: 600_000,
-      channel: postgresRevocationChannel(
-        f.t.storage.connection.pool!,
-        createLogger({ level: 'silent' }),
-      ),
-      nodeId: 'other-node',
-    });
-    await otherNode.start();
+    const otherNode = await listeningCache(f, 'other-node');
     try {
       await otherNode.invalidate({ session: 's-marker' });
       await eventually(() => cache.get('marker') === undefined, 'the marker invalidation');
