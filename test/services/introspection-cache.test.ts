@@ -73,6 +73,22 @@ describe('IntrospectionCache', () => {
     assert.equal(keys.filter((key) => cache.get(key) !== undefined).length, 0);
   });
 
+  it('is bounded: a full cache drops its oldest tenth at once', () => {
+    const cache = new IntrospectionCache({ clock: new MockClock(), maxEntries: 20 });
+    for (let n = 1; n <= 20; n++) cache.set(`k${n}`, answer(n), owner(n), null);
+    assert.equal(cache.size, 20);
+    cache.set('k21', answer(21), owner(21), null);
+    // k1 and k2 went together, so the next insertion evicts nothing.
+    assert.equal(cache.size, 19);
+    assert.equal(cache.get('k1'), undefined);
+    assert.equal(cache.get('k2'), undefined);
+    assert.equal(cache.get('k3')?.tokenId, 't3');
+    cache.set('k22', answer(22), owner(22), null);
+    assert.equal(cache.size, 20);
+    assert.equal(cache.get('k3')?.tokenId, 't3');
+    assert.equal(cache.get('k22')?.tokenId, 't22');
+  });
+
   it('is bounded: the oldest entries go first', () => {
     const cache = new IntrospectionCache({ clock: new MockClock(), maxEntries: 3 });
     for (let n = 1; n <= 5; n++) cache.set(`k${n}`, answer(n), owner(n), null);
