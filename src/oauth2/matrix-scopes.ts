@@ -16,7 +16,6 @@ import {
   parseDeviceScope,
   type ScopeForm,
 } from '../model/matrix-device-scope.ts';
-import { parseScope } from './scope.ts';
 
 // The device scope is read by storage too, so it lives in the model; re-exported here with the
 // other Matrix scopes.
@@ -72,7 +71,10 @@ export function hasMatrixApiScope(scope: string | readonly string[]): boolean {
  */
 export function normaliseMatrixScope(scope: string, withoutDevice = false): string {
   const tokens = new Set<string>();
-  for (const token of parseScope(scope)) {
+  // A granted scope, checked when it was granted: split, not parsed again (parsing would check
+  // every token's characters on each introspection, and throw on a scope it once accepted).
+  for (const token of scope.split(' ')) {
+    if (token === '') continue;
     const parsed = matrixScope(token);
     if (parsed?.kind === 'api') {
       tokens.add(MATRIX_API_SCOPE);

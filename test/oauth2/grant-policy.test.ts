@@ -160,4 +160,15 @@ describe('Matrix scope helpers', () => {
     );
     assert.equal(normaliseMatrixScope(`${UAPI} ${UDEV}`, true), [API, UAPI].sort().join(' '));
   });
+
+  it('normalises a granted scope as stored, without judging it again', () => {
+    // Unsorted and repeated, as a scope read from another system may be: sorted and unique out.
+    assert.equal(
+      normaliseMatrixScope(`openid ${DEV} openid ${API}`),
+      normaliseMatrixScope(`${API} ${DEV} openid`),
+    );
+    // A token a request's `scope` parameter may not carry (a double quote) is passed through: an
+    // introspection answers for what was granted; it does not fail with invalid_scope.
+    assert.equal(normaliseMatrixScope('openid legacy"scope'), 'legacy"scope openid');
+  });
 });

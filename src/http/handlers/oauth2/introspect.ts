@@ -280,21 +280,25 @@ async function introspectAccessToken(
   // The introspecting party is the homeserver, not the user: no IP to record (as MAS).
   deps.activity.recordAccessTokenUse(owner.session.id, accessToken.id, null);
   const exp = accessToken.expiresAt === null ? null : seconds(accessToken.expiresAt);
-  const body = describe(
-    owner,
-    'access_token',
-    accessToken.createdAt,
-    accessToken.id,
-    exp === null ? null : { exp, expiresIn: Math.max(0, exp - seconds(now)) },
+  // Shaped for this caller here, once: the answer is cached as this caller is answered (the key
+  // holds the header that decides it), and neither the cache's hits nor `forCaller` below rework
+  // the scope again (they find no device left to move).
+  const body = shapeFor(
+    deviceIdInBody,
+    describe(
+      owner,
+      'access_token',
+      accessToken.createdAt,
+      accessToken.id,
+      exp === null ? null : { exp, expiresIn: Math.max(0, exp - seconds(now)) },
+    ),
   );
   if (cacheKey !== null) {
-    // Kept as this caller is answered (the key holds the header that decides it), so a hit does
-    // not rework the scope again: `forCaller` finds no device left to move.
     deps.introspectionCache?.set(
       cacheKey,
       {
         kind: 'oauth2',
-        body: { ...shapeFor(deviceIdInBody, body) },
+        body: { ...body },
         sessionId: owner.session.id,
         tokenId: accessToken.id,
         exp,
