@@ -142,6 +142,7 @@ export function registerServerCommand(program: Command, ctx: CliContext): void {
         const pool = storage.connection.pool;
         introspectionCache = new IntrospectionCache({
           clock: ctx.clock,
+          ttlMs: config.oauth.introspection_cache_ttl * 1000,
           channel:
             pool !== null && storage.connection.dialect.supportsNotify
               ? postgresRevocationChannel(pool, logger)

@@ -7,6 +7,7 @@ import { rootSchema } from '../../src/config/root.ts';
 import { clientSchema } from '../../src/config/sections/clients.ts';
 import { emailSchema } from '../../src/config/sections/email.ts';
 import { experimentalSchema } from '../../src/config/sections/experimental.ts';
+import { oauthSchema } from '../../src/config/sections/oauth.ts';
 import { matrixSchema } from '../../src/config/sections/matrix.ts';
 import { passwordsSchema } from '../../src/config/sections/passwords.ts';
 import { rateLimitingSchema } from '../../src/config/sections/rate_limiting.ts';
@@ -78,6 +79,7 @@ describe('defaults', () => {
     assert.deepEqual(config.oauth, {
       device_code_grant_enabled: true,
       device_code_user_code_auto_fill_enabled: false,
+      introspection_cache_ttl: 5,
     });
     assert.deepEqual(config.experimental, { access_token_ttl: 300, compat_token_ttl: 300 });
     assert.equal(config.account.password_registration_enabled, false);
@@ -325,6 +327,13 @@ describe('rules', () => {
       expire_oauth_sessions: true,
       expire_user_sessions: true,
     });
+  });
+
+  it('bounds the introspection cache lifetime: 0 (off) to 300 seconds', () => {
+    assert.equal(oauthSchema.parse({ introspection_cache_ttl: 0 }).introspection_cache_ttl, 0);
+    assert.equal(oauthSchema.parse({ introspection_cache_ttl: 0.5 }).introspection_cache_ttl, 0.5);
+    assert.equal(oauthSchema.safeParse({ introspection_cache_ttl: -1 }).success, false);
+    assert.equal(oauthSchema.safeParse({ introspection_cache_ttl: 301 }).success, false);
   });
 
   it('refuses unknown keys in every section', () => {
