@@ -49,7 +49,11 @@ async function runToCompletion(args: string[]): Promise<void> {
   if (code !== 0) throw new Error(`gatehouse ${args.join(' ')} exited ${code}:\n${run.output()}`);
 }
 
-function writeBenchConfig(config: TestConfig, homeserverEndpoint: string | undefined): string {
+function writeBenchConfig(
+  config: TestConfig,
+  homeserverEndpoint: string | undefined,
+  introspectionCacheTtl: number | null,
+): string {
   const doc = parse(readFileSync(config.path, 'utf8')) as Record<string, Record<string, unknown>>;
   doc.clients = [
     {
@@ -64,6 +68,8 @@ function writeBenchConfig(config: TestConfig, homeserverEndpoint: string | undef
   doc.experimental = { ...doc.experimental, access_token_ttl: ACCESS_TOKEN_TTL };
   if (homeserverEndpoint !== undefined)
     doc.matrix = { ...doc.matrix, endpoint: homeserverEndpoint };
+  if (introspectionCacheTtl !== null)
+    doc.oauth = { ...doc.oauth, introspection_cache_ttl: introspectionCacheTtl };
   // The sign-in limits (3 per minute per IP by default) would turn a load test into a test of the
   // limiter; it still runs on every attempt, it just never refuses one.
   const unlimited = { burst: 1_000_000, per_second: 1_000_000 };
@@ -116,13 +122,19 @@ export async function startGatehouseUnderTest(options: {
   homeserverEndpoint?: string;
   accessTokens: number;
   refreshTokens: number;
+  /** The server's `oauth.introspection_cache_ttl`; null or absent: its default. */
+  introspectionCacheTtl?: number | null;
   /** Added to the server's environment (not to the set-up commands'). */
   serverEnv?: Record<string, string>;
 }): Promise<GatehouseUnderTest> {
   const config = await writeTestConfig({ database: options.database, seed: 'bench' });
   let server: RunningProcess | null = null;
   try {
-    const homeserverSecret = writeBenchConfig(config, options.homeserverEndpoint);
+    const homeserverSecret = writeBenchConfig(
+      config,
+      options.homeserverEndpoint,
+      options.introspectionCacheTtl ?? null,
+    );
     const databaseUri = (parse(readFileSync(config.path, 'utf8')) as { database: { uri: string } })
       .database.uri;
     await runToCompletion(['-c', config.path, 'database', 'migrate']);

@@ -65,6 +65,8 @@ export interface BenchResults {
     readonly connections: number;
     readonly warmup: number;
     readonly tokens: number;
+    /** `oauth.introspection_cache_ttl` given to the server; null: its default. */
+    readonly introspectionCacheTtl?: number | null;
     /** `bundle` (dist/bundle/main.mjs, what production runs) or `source` (TypeScript). */
     readonly entry: 'bundle' | 'source';
     /** A source file changed after the build: the server may have run from source after all. */
@@ -213,7 +215,14 @@ export function markdownReport(results: BenchResults): string {
       `Node ${m.node}, ${m.platform}; load average before ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}, ` +
       `after ${m.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}.`,
     `Load: ${results.options.connections} connections, ${results.options.duration} s per load, ` +
-      `${results.options.warmup} s warm-up.`,
+      `${results.options.warmup} s warm-up.` +
+      (results.options.introspectionCacheTtl === null ||
+      results.options.introspectionCacheTtl === undefined
+        ? ''
+        : ` Server's introspection cache lifetime: ${results.options.introspectionCacheTtl} s` +
+          (results.options.introspectionCacheTtl === 0
+            ? ' (off: every introspection is a miss).'
+            : '.')),
     '',
     `Floor: bare Fastify ${floor.toFixed(0)} req/s (p99 ${fixed(results.floor.fastify.p99Ms)} ms, ` +
       `${fixed(cpuMicrosPerRequest(results.floor.fastifyCpuSeconds, results.floor.fastify.requests), 0)} µs CPU/request)` +

@@ -1,5 +1,5 @@
 // `npm run bench [-- --db postgres] [--duration S] [--connections N] [--scenario NAME …]
-//   [--warmup S] [--tokens N] [--out FILE] [--from-source]`
+//   [--warmup S] [--tokens N] [--introspection-cache-ttl S] [--out FILE] [--from-source]`
 //
 // One benchmark run, every figure measured in the same run on the same machine:
 //   1. the floor: a bare Fastify "hello" server in its own process (./floor-server.ts; the same
@@ -67,6 +67,9 @@ const { values } = parseArgs({
     out: { type: 'string' },
     // Valid access tokens the introspection scenario cycles through (each of its own session).
     tokens: { type: 'string', default: '1000' },
+    // The server's `oauth.introspection_cache_ttl`; 0 measures every introspection as a miss,
+    // which is what a homeserver sends that keeps answers itself (Synapse: 2 minutes).
+    'introspection-cache-ttl': { type: 'string' },
     // Run Gatehouse from its TypeScript sources instead of the production bundle.
     'from-source': { type: 'boolean', default: false },
     // Profile the server during each maximum load (./cpu-profiler.ts, ./profile-summary.ts).
@@ -81,6 +84,12 @@ const connections = Number(values.connections);
 if (!(duration > 0) || !(connections > 0)) fail('--duration and --connections must be positive');
 const tokens = Number(values.tokens);
 if (!(tokens > 0)) fail('--tokens must be positive');
+const introspectionCacheTtl =
+  values['introspection-cache-ttl'] === undefined
+    ? null
+    : Number(values['introspection-cache-ttl']);
+if (introspectionCacheTtl !== null && !(introspectionCacheTtl >= 0 && introspectionCacheTtl <= 300))
+  fail('--introspection-cache-ttl must be 0 to 300 seconds');
 const warmup = values.warmup === undefined ? Math.min(2, duration) : Number(values.warmup);
 const allScenarios = createScenarios();
 const wanted = (values.scenario ?? []).flatMap((s) => s.split(','));
@@ -400,6 +409,7 @@ async function main(): Promise<void> {
       homeserverEndpoint: `http://127.0.0.1:${homeserver.port}/`,
       ...(postgres === null ? {} : { database: postgres.url }),
       accessTokens: tokens,
+      introspectionCacheTtl,
       // Each load drops the tokens of its requests in flight: enough for many loads.
       refreshTokens: connections * 20,
       serverEnv: profiles?.serverEnv() ?? {},
@@ -516,6 +526,7 @@ async function main(): Promise<void> {
       connections,
       warmup,
       tokens,
+      introspectionCacheTtl,
       entry,
       ...(staleBy === null ? {} : { bundleStaleBy: staleBy }),
     },

@@ -47,10 +47,15 @@ describe('bench runner (smoke)', () => {
 
   it('runs one scenario and reports it', async () => {
     const out = join(dir, 'results.json');
-    const { stdout } = await runBench(['--scenario', 'discovery', '--out', out, '--profile']);
+    const { stdout } = await runBench([
+      ...['--scenario', 'discovery', '--out', out, '--profile'],
+      ...['--introspection-cache-ttl', '0'],
+    ]);
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     assert.equal(results.options.db, 'sqlite');
+    assert.equal(results.options.introspectionCacheTtl, 0);
+    assert.match(stdout, /introspection cache lifetime: 0 s \(off/);
     assert.ok(results.floor.fastify.requests > 0, 'the floor was measured');
     assert.equal(results.floor.argon2VerifyPerSecond, null, 'no login scenario, no argon2 floor');
     assert.deepEqual(
@@ -104,6 +109,7 @@ describe('bench runner (smoke)', () => {
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     assert.equal(results.options.db, 'postgres');
+    assert.equal(results.options.introspectionCacheTtl, null, "the server's default");
     assert.equal(results.scenarios[0]?.profile, undefined, 'no profile without --profile');
     assert.ok(
       results.scenarios[0]!.databaseCpuSecondsAtMax! > 0,
