@@ -4,20 +4,14 @@
 // the database can tell: on SQLite the server would notice another connection's commit anyway.
 
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import {
-  runGatehouse,
-  waitForStatus,
-  writeTestConfig,
-  type TestConfig,
-} from '../helpers/server-process.ts';
+import { runGatehouse, waitForStatus, testConfigs } from '../helpers/server-process.ts';
 
-const configs: TestConfig[] = [];
-after(() => configs.forEach((c) => c.cleanup()));
+const newConfig = testConfigs();
 
 async function run(args: string[]): Promise<string> {
   const command = runGatehouse(args);
@@ -48,8 +42,7 @@ describe('oauth.introspection_cache_ttl (postgres)', () => {
   ] as const) {
     test(`${ttl === undefined ? 'the default keeps' : '0 keeps no'} answers in memory`, async () => {
       const database = await createTestDatabase();
-      const config = await writeTestConfig({ database });
-      configs.push(config);
+      const config = await newConfig({ database });
       const doc = parse(readFileSync(config.path, 'utf8')) as Record<
         string,
         Record<string, unknown>

@@ -4,17 +4,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import {
   runGatehouse,
   waitForStatus,
-  writeTestConfig,
+  testConfigs,
   type TestConfig,
 } from '../helpers/server-process.ts';
 
-const configs: TestConfig[] = [];
-after(() => configs.forEach((c) => c.cleanup()));
+const newConfig = testConfigs();
 
 const PROVIDER = '01HFVBY12TMNTYTBV8W921M5FA';
 
@@ -35,8 +34,7 @@ const provider = {
 };
 
 test('the server syncs upstream providers on start, secrets encrypted', async () => {
-  const config = await writeTestConfig();
-  configs.push(config);
+  const config = await newConfig();
   const dbPath = withProvider(config, provider);
   const server = runGatehouse(['server', '-c', config.path, '--no-worker']);
   try {
@@ -70,8 +68,7 @@ test('the server syncs upstream providers on start, secrets encrypted', async ()
 });
 
 test('the server refuses to start with a bad claim template, naming its YAML path', async () => {
-  const config = await writeTestConfig();
-  configs.push(config);
+  const config = await newConfig();
   withProvider(config, {
     ...provider,
     claims_imports: { displayname: { action: 'suggest', template: '{{ user.name | nope }}' } },

@@ -1,26 +1,14 @@
 // `gatehouse server` as an operator runs it: a real process on a config made by `config generate`.
 
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { DatabaseSync } from 'node:sqlite';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import {
-  runGatehouse,
-  waitForStatus,
-  writeTestConfig,
-  type TestConfig,
-} from '../helpers/server-process.ts';
+import { runGatehouse, waitForStatus, testConfigs } from '../helpers/server-process.ts';
 
-const configs: TestConfig[] = [];
-after(() => configs.forEach((c) => c.cleanup()));
-
-async function newConfig(options: Parameters<typeof writeTestConfig>[0] = {}): Promise<TestConfig> {
-  const config = await writeTestConfig(options);
-  configs.push(config);
-  return config;
-}
+const newConfig = testConfigs();
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`server on ${dialect}`, () => {

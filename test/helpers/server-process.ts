@@ -1,6 +1,7 @@
 // Runs `gatehouse` as a real child process, the way an operator does, for end-to-end tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,22 @@ export async function writeTestConfig(
     webPort,
     internalPort,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * `writeTestConfig` for one test file: call it at the file's top level; every config it makes is
+ * removed once the file's tests have run.
+ */
+export function testConfigs(): (
+  options?: Parameters<typeof writeTestConfig>[0],
+) => Promise<TestConfig> {
+  const made: TestConfig[] = [];
+  after(() => made.forEach((config) => config.cleanup()));
+  return async (options) => {
+    const config = await writeTestConfig(options);
+    made.push(config);
+    return config;
   };
 }
 
