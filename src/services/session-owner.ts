@@ -20,7 +20,16 @@ export async function activeSessionOwner(
   const session = await repos.oauth2Sessions.lookup(sessionId);
   if (session === null || !isSessionActive(session)) return null;
   if (session.userId === null) return { session, user: null };
-  const user = await repos.users.lookup(session.userId);
+  return activeOwnerOf(session, await repos.users.lookup(session.userId));
+}
+
+/**
+ * `activeSessionOwner` for a session and user already read (`repos.accessTokenOwners`): the same
+ * judgement, no lookup. `user` is the session's user, null when it has none or was not found.
+ */
+export function activeOwnerOf(session: OAuth2Session, user: User | null): SessionOwner | null {
+  if (!isSessionActive(session)) return null;
+  if (session.userId === null) return { session, user: null };
   if (user === null || !isUserActive(user)) return null;
   return { session, user };
 }

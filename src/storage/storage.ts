@@ -14,6 +14,7 @@
 // storage/sql/repositories/, add it to `Repositories` below and to `SqlStorage`, and add its
 // conformance tests to test/storage/ (they run on SQLite and PostgreSQL).
 
+import type { AccessTokenOwnerRepository } from './access-token-owner-repository.ts';
 import type { AuthorizationGrantRepository } from './authorization-grant-repository.ts';
 import type { BrowserSessionRepository } from './browser-session-repository.ts';
 import type { ClientAssertionRepository } from './client-assertion-repository.ts';
@@ -56,6 +57,7 @@ export interface Repositories {
   readonly deviceCodeGrants: DeviceCodeGrantRepository;
   readonly oauth2Sessions: OAuth2SessionRepository;
   readonly accessTokens: AccessTokenRepository;
+  readonly accessTokenOwners: AccessTokenOwnerRepository;
   readonly refreshTokens: RefreshTokenRepository;
   readonly consents: ConsentRepository;
   readonly clientAssertions: ClientAssertionRepository;

@@ -10,6 +10,7 @@ import { connectDatabase, pingDatabase, type SqlConnection, type SqlDialect } fr
 import { migrateToLatest, migrationStatus } from './migrator.ts';
 import { sqliteGroupCommit } from './node-sqlite.ts';
 import { SqlAuthorizationGrantRepository } from './repositories/authorization-grant-repository.ts';
+import { SqlAccessTokenOwnerRepository } from './repositories/access-token-owner-repository.ts';
 import { SqlBrowserSessionRepository } from './repositories/browser-session-repository.ts';
 import { SqlClientAssertionRepository } from './repositories/client-assertion-repository.ts';
 import {
@@ -58,6 +59,7 @@ class SqlRepositories implements Repositories {
   #deviceCodeGrants?: SqlDeviceCodeGrantRepository;
   #oauth2Sessions?: SqlOAuth2SessionRepository;
   #accessTokens?: SqlAccessTokenRepository;
+  #accessTokenOwners?: SqlAccessTokenOwnerRepository;
   #refreshTokens?: SqlRefreshTokenRepository;
   #consents?: SqlConsentRepository;
   #clientAssertions?: SqlClientAssertionRepository;
@@ -113,6 +115,9 @@ class SqlRepositories implements Repositories {
   }
   get accessTokens(): SqlAccessTokenRepository {
     return (this.#accessTokens ??= new SqlAccessTokenRepository(this.#db, this.#dialect));
+  }
+  get accessTokenOwners(): SqlAccessTokenOwnerRepository {
+    return (this.#accessTokenOwners ??= new SqlAccessTokenOwnerRepository(this.#db, this.#dialect));
   }
   get refreshTokens(): SqlRefreshTokenRepository {
     return (this.#refreshTokens ??= new SqlRefreshTokenRepository(this.#db, this.#dialect));

@@ -73,6 +73,46 @@ export function oauth2TokenRepositoryConformance(open: () => Promise<TestStorage
       );
     });
 
+    it('finds an access token with its session and user in one read, whatever their states', async () => {
+      const service = await storage.transaction((repos) =>
+        repos.oauth2Sessions.add(rng, clock, {
+          clientId: world.client.id,
+          userId: null,
+          browserSessionId: null,
+          scope: 'urn:mas:admin',
+          userAgent: null,
+        }),
+      );
+      const [mine, theirs] = await storage.transaction(async (repos) => [
+        await repos.accessTokens.add(rng, clock, session, hashOf('mat_own'), inMs(300_000)),
+        await repos.accessTokens.add(rng, clock, service, hashOf('mat_svc'), null),
+      ]);
+      await storage.transaction(async (repos) => {
+        assert.deepEqual(await repos.accessTokenOwners.findByHash(hashOf('mat_own')), {
+          token: mine,
+          session: await repos.oauth2Sessions.lookup(session.id),
+          user: await repos.users.lookup(world.user.id),
+        });
+        assert.deepEqual(await repos.accessTokenOwners.findByHash(hashOf('mat_svc')), {
+          token: theirs,
+          session: service,
+          user: null,
+        });
+        assert.equal(await repos.accessTokenOwners.findByHash(hashOf('mat_none')), null);
+      });
+      // Ended and locked are reported, not filtered: the caller judges.
+      clock.advance(1000);
+      await storage.transaction(async (repos) => {
+        await repos.oauth2Sessions.finish(clock, session);
+        await repos.users.lock(clock, world.user);
+      });
+      const later = await storage.transaction((repos) =>
+        repos.accessTokenOwners.findByHash(hashOf('mat_own')),
+      );
+      assert.deepEqual(later?.session.finishedAt, clock.now());
+      assert.deepEqual(later?.user?.lockedAt, clock.now());
+    });
+
     it('revokes an access token once', async () => {
       const token = await storage.transaction((repos) =>
         repos.accessTokens.add(rng, clock, session, hashOf('a'), null),

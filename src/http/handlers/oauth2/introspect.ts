@@ -30,7 +30,7 @@ import {
   secretDigest,
   type ClientCredentials,
 } from '../../../oauth2/client-auth.ts';
-import { activeSessionOwner } from '../../../services/session-owner.ts';
+import { activeOwnerOf, activeSessionOwner } from '../../../services/session-owner.ts';
 import { OAUTH_PATHS } from '../../../oauth2/discovery.ts';
 import { introspectCompatToken } from '../compat/introspect-compat-token.ts';
 import { introspectPersonalToken } from './introspect-personal-token.ts';
@@ -273,9 +273,11 @@ async function introspectAccessToken(
   deviceIdInBody: boolean,
 ): Promise<IntrospectionResponse> {
   const now = deps.clock.now();
-  const accessToken = await repos.accessTokens.findByHash(tokenHash(token));
-  if (accessToken === null || !isAccessTokenValid(accessToken, now)) return INACTIVE;
-  const owner = await activeSessionOwner(repos, accessToken.sessionId);
+  // Token, session and user in one statement (on PostgreSQL one round trip, not three).
+  const found = await repos.accessTokenOwners.findByHash(tokenHash(token));
+  if (found === null || !isAccessTokenValid(found.token, now)) return INACTIVE;
+  const accessToken = found.token;
+  const owner = activeOwnerOf(found.session, found.user);
   if (owner === null) return INACTIVE;
   // The introspecting party is the homeserver, not the user: no IP to record (as MAS).
   deps.activity.recordAccessTokenUse(owner.session.id, accessToken.id, null);

@@ -47,7 +47,7 @@ type SessionRow = Selectable<OAuth2SessionsTable>;
  * the model reads the device from the scope, and the refresh grant's statements stay as they were
  * (bench/postgres-raw-refresh.ts copies them).
  */
-const SESSION_COLUMNS = [
+export const SESSION_COLUMNS = [
   'id',
   'oauth2_client_id',
   'user_id',
@@ -61,7 +61,7 @@ const SESSION_COLUMNS = [
   'human_name',
 ] as const satisfies readonly (keyof SessionRow)[];
 
-function toSession(
+export function toSession(
   row: Pick<SessionRow, (typeof SESSION_COLUMNS)[number]>,
   d: SqlDialect,
 ): OAuth2Session {

@@ -73,7 +73,10 @@ export async function revokeTokensOfSessions(
   }
 }
 
-function toAccessToken(row: Selectable<OAuth2AccessTokensTable>, d: SqlDialect): AccessToken {
+export function toAccessToken(
+  row: Selectable<OAuth2AccessTokensTable>,
+  d: SqlDialect,
+): AccessToken {
   return {
     id: asAccessTokenId(row.id),
     sessionId: asOAuth2SessionId(row.oauth2_session_id),
@@ -106,7 +109,7 @@ type AccessTokenRow = Selectable<OAuth2AccessTokensTable>;
 type RefreshTokenRow = Selectable<OAuth2RefreshTokensTable>;
 
 /** What the precompiled statements read of an access token: every column `toAccessToken` reads. */
-const ACCESS_TOKEN_COLUMNS = [
+export const ACCESS_TOKEN_COLUMNS = [
   'id',
   'oauth2_session_id',
   'token_hash',

@@ -24,7 +24,10 @@ import { arg, PrecompiledQuery } from '../precompiled-query.ts';
 
 type UserRow = Selectable<UsersTable>;
 
-function toUser(row: UserRow, dialect: SqlDialect): User {
+export function toUser(
+  row: Pick<UserRow, (typeof USER_COLUMNS)[number]>,
+  dialect: SqlDialect,
+): User {
   return {
     id: asUserId(row.id),
     username: row.username,
@@ -39,7 +42,7 @@ function toUser(row: UserRow, dialect: SqlDialect): User {
  * What the precompiled lookup reads of a user: every column `toUser` reads. Listed, never `*`: on
  * PostgreSQL the lookup is a prepared statement (../postgres-prepared.ts).
  */
-const USER_COLUMNS = [
+export const USER_COLUMNS = [
   'id',
   'username',
   'created_at',
