@@ -145,6 +145,11 @@ export async function startCompatApp(
 }
 
 /** POST a JSON body (a string is sent as is). */
+/** The `Authorization` header of a Matrix client holding `token`. */
+export const bearer = (token: string): { authorization: string } => ({
+  authorization: `Bearer ${token}`,
+});
+
 export function postJson(
   h: CompatApp,
   url: string,

@@ -10,14 +10,13 @@ import { startCompatSession } from '../../../src/services/compat-sessions.ts';
 import { IntrospectionCache } from '../../../src/services/introspection-cache.ts';
 import { addUser } from '../../helpers/app.ts';
 import {
+  bearer,
   introspectAsSynapse,
   passwordLogin,
   postJson,
   startCompatApp,
   type CompatApp,
 } from './compat-kit.ts';
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe('compat tokens and the introspection cache', () => {
   let h: CompatApp;

@@ -5,14 +5,13 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { checkToken } from '../../../src/crypto/tokens.ts';
 import { addUser } from '../../helpers/app.ts';
 import {
+  bearer,
   introspectAsSynapse,
   passwordLogin,
   postJson,
   startCompatApp,
   type CompatApp,
 } from './compat-kit.ts';
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The user ids of the queued `sync-devices` jobs. */
 async function syncJobs(h: CompatApp): Promise<string[]> {
