@@ -1,6 +1,7 @@
 // Who a token speaks for: its OAuth 2.0 session while that is active, and the session's user while
 // that user may still use it (not locked, not deactivated). Introspection and the Admin API's
-// bearer authentication both decide "is this token live" through this one function.
+// bearer authentication both decide "is this token live" through `activeOwnerOf`, on a session
+// and user read with the token (`repos.accessTokenOwners`) or looked up by `activeSessionOwner`.
 
 import { isSessionActive, type OAuth2Session } from '../model/oauth2-session.ts';
 import { isUserActive, type User } from '../model/user.ts';
@@ -18,9 +19,10 @@ export async function activeSessionOwner(
   sessionId: OAuth2Session['id'],
 ): Promise<SessionOwner | null> {
   const session = await repos.oauth2Sessions.lookup(sessionId);
+  // An ended session's user is not read.
   if (session === null || !isSessionActive(session)) return null;
-  if (session.userId === null) return { session, user: null };
-  return activeOwnerOf(session, await repos.users.lookup(session.userId));
+  const user = session.userId === null ? null : await repos.users.lookup(session.userId);
+  return activeOwnerOf(session, user);
 }
 
 /**

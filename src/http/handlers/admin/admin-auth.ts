@@ -10,7 +10,7 @@ import type { OAuth2Session } from '../../../model/oauth2-session.ts';
 import { isAccessTokenValid } from '../../../model/oauth2-token.ts';
 import type { PersonalSession } from '../../../model/personal-session.ts';
 import { livePersonalToken } from '../../../services/personal-sessions.ts';
-import { activeSessionOwner } from '../../../services/session-owner.ts';
+import { activeOwnerOf } from '../../../services/session-owner.ts';
 import type { Repositories } from '../../../storage/storage.ts';
 import { AdminError } from './admin-error.ts';
 
@@ -53,8 +53,8 @@ async function callerOf(
     return live === null ? null : { kind: 'personal', session: live.session };
   }
   if (kind !== 'accessToken') return null;
-  const accessToken = await repos.accessTokens.findByHash(tokenHash(token));
-  if (accessToken === null || !isAccessTokenValid(accessToken, now)) return null;
-  const owner = await activeSessionOwner(repos, accessToken.sessionId);
+  const found = await repos.accessTokenOwners.findByHash(tokenHash(token));
+  if (found === null || !isAccessTokenValid(found.token, now)) return null;
+  const owner = activeOwnerOf(found.session, found.user);
   return owner === null ? null : { kind: 'oauth2', session: owner.session };
 }
