@@ -9,7 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { createTestDatabase } from '../helpers/postgres.ts';
-import { runGatehouse, waitForStatus, testConfigs } from '../helpers/server-process.ts';
+import {
+  activeForHomeserverAt,
+  runGatehouse,
+  testConfigs,
+  waitForStatus,
+} from '../helpers/server-process.ts';
 
 const newConfig = testConfigs();
 
@@ -18,21 +23,6 @@ async function run(args: string[]): Promise<string> {
   const code = await command.exited;
   assert.equal(code, 0, command.output());
   return command.output();
-}
-
-/** Whether the homeserver, asking about `token` as Synapse does, is told it is active. */
-async function activeForHomeserver(base: string, secret: string, token: string): Promise<boolean> {
-  const response = await fetch(`${base}/oauth2/introspect`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${secret}`,
-      'x-mas-supports-device-id': '1',
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token }),
-  });
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { active: boolean }).active;
 }
 
 describe('oauth.introspection_cache_ttl (postgres)', () => {
@@ -69,12 +59,15 @@ describe('oauth.introspection_cache_ttl (postgres)', () => {
       try {
         const base = `http://127.0.0.1:${config.webPort}`;
         await waitForStatus(`http://127.0.0.1:${config.internalPort}/health/ready`, 200);
-        assert.equal(await activeForHomeserver(base, secret, token), true);
+        assert.equal(await activeForHomeserverAt(`${base}/oauth2/introspect`, secret, token), true);
         // Locked behind the server's back: no invalidation, no notification.
         await db.connect();
         await db.query(`update users set locked_at = now() where username = 'alice'`);
         // Asked again at once (cache entries live at least half the 5 s default).
-        assert.equal(await activeForHomeserver(base, secret, token), answerAfterLock);
+        assert.equal(
+          await activeForHomeserverAt(`${base}/oauth2/introspect`, secret, token),
+          answerAfterLock,
+        );
       } finally {
         await db.end();
         server.child.kill('SIGTERM');

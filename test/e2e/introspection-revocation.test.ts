@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { activeForHomeserverAt } from '../helpers/server-process.ts';
 import { STATIC_CLIENTS, STATIC_CLIENT_SECRET, startGatehouse, type Gatehouse } from './harness.ts';
 
 const BASIC = `Basic ${Buffer.from(
@@ -30,19 +31,8 @@ async function clientCredentialsToken(node: Gatehouse): Promise<string> {
 }
 
 /** Introspects as Synapse does; returns `active`. */
-async function introspect(node: Gatehouse, secret: string, token: string): Promise<boolean> {
-  const response = await fetch(node.url('/oauth2/introspect'), {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${secret}`,
-      'x-mas-supports-device-id': '1',
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token }).toString(),
-  });
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { active: boolean }).active;
-}
+const introspect = (node: Gatehouse, secret: string, token: string): Promise<boolean> =>
+  activeForHomeserverAt(node.url('/oauth2/introspect'), secret, token);
 
 async function revoke(node: Gatehouse, token: string): Promise<void> {
   const response = await fetch(node.url('/oauth2/revoke'), {

@@ -1,5 +1,6 @@
 // Runs `gatehouse` as a real child process, the way an operator does, for end-to-end tests.
 
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -137,4 +138,27 @@ export async function waitForStatus(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer ${status} in time (last: ${last})`);
+}
+
+/**
+ * Asks a running server's `POST /oauth2/introspect` (its full URL) about `token` as Synapse does
+ * (`Authorization: Bearer <matrix.secret>`, `X-MAS-Supports-Device-Id: 1`, form body); asserts a
+ * 200 and returns `active`.
+ */
+export async function activeForHomeserverAt(
+  introspectionUrl: string,
+  secret: string,
+  token: string,
+): Promise<boolean> {
+  const response = await fetch(introspectionUrl, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${secret}`,
+      'x-mas-supports-device-id': '1',
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { active: boolean }).active;
 }
